@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   testTimeout: 60000,
+  // The in-process scaffolder leaves its task-worker timers behind after stop().
+  forceExit: true,
 };

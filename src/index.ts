@@ -1,0 +1,14 @@
+/**
+ * Stateful App golden path: a scaffolder backend module and its actions.
+ *
+ * @packageDocumentation
+ */
+export { statefulAppModule as default } from './module';
+export { createValidateStatefulAppAction, VALIDATE_ACTION_ID } from './actions/validate';
+export { readStatefulAppPolicy, DEFAULT_POLICY, ENVIRONMENTS } from './validation/config';
+export type { StatefulAppPolicy, Environment } from './validation/config';
+export { parseDiskQuantity } from './validation/quantity';
+export { parseContainerPort } from './validation/port';
+export { parseMountPath } from './validation/mountPath';
+export { componentNameProblems } from './validation/resourceName';
+export { validateStatefulApp } from './validation/statefulApp';

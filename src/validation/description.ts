@@ -1,0 +1,17 @@
+/** Long enough for any honest description, short enough that nobody makes the backend render megabytes. */
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+export type DescriptionResult = { ok: true; value: string } | { ok: false; reason: string };
+
+export function parseDescription(raw: unknown): DescriptionResult {
+  if (raw === undefined || raw === null) return { ok: true, value: '' };
+  if (typeof raw !== 'string') return { ok: false, reason: 'must be text' };
+  if ([...raw].length > MAX_DESCRIPTION_LENGTH) {
+    return { ok: false, reason: `must be at most ${MAX_DESCRIPTION_LENGTH} characters (is ${[...raw].length})` };
+  }
+  // Newlines and tabs are fine (they are escaped where they land); other control characters are never meant.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(raw)) {
+    return { ok: false, reason: 'must not contain control characters other than newlines and tabs' };
+  }
+  return { ok: true, value: raw };
+}

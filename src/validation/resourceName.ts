@@ -1,0 +1,43 @@
+import {
+  CommonValidatorFunctions,
+  KubernetesValidatorFunctions,
+} from '@backstage/catalog-model';
+
+/**
+ * The longest name a StatefulSet can have: its pods carry the label
+ * `controller-revision-hash: <name>-<10-char hash>`, and label values stop at 63.
+ */
+export const MAX_STATEFULSET_NAME_LENGTH = 52;
+
+/** Suffix of the ClusterIP Service the Ingress targets (the headless one carries the bare name). */
+export const LOAD_BALANCER_SERVICE_SUFFIX = '-lb';
+
+/**
+ * Returns the rules a component name breaks, empty when it is usable as the
+ * StatefulSet, headless Service, `-lb` Service and catalog entity name.
+ */
+export function componentNameProblems(name: unknown): string[] {
+  if (typeof name !== 'string' || name === '') {
+    return ['is required'];
+  }
+  const problems: string[] = [];
+  if (!/^[a-z]/.test(name)) {
+    // Service names are DNS-1035 labels: a digit may not come first.
+    problems.push('must start with a lowercase letter (Service names are DNS-1035 labels)');
+  }
+  if (!CommonValidatorFunctions.isValidDnsLabel(name)) {
+    problems.push(
+      'must be a DNS label: lowercase letters, digits and single hyphens, not ending with a hyphen',
+    );
+  }
+  if (name.length > MAX_STATEFULSET_NAME_LENGTH) {
+    problems.push(
+      `must be at most ${MAX_STATEFULSET_NAME_LENGTH} characters (is ${name.length}): the StatefulSet's controller-revision-hash label "<name>-<hash>" must fit in 63`,
+    );
+  }
+  const lbName = `${name}${LOAD_BALANCER_SERVICE_SUFFIX}`;
+  if (problems.length === 0 && !KubernetesValidatorFunctions.isValidObjectName(lbName)) {
+    problems.push(`must leave room for the Service "${lbName}"`);
+  }
+  return problems;
+}
