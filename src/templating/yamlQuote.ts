@@ -2,12 +2,12 @@ import { createTemplateFilter } from '@backstage/plugin-scaffolder-node/alpha';
 import YAML from 'yaml';
 
 /**
- * Characters that YAML 1.1 readers (go-yaml, used by kubectl and kustomize)
+ * C1 controls and DEL (not printable in YAML), characters that YAML 1.1 readers (go-yaml, used by kubectl and kustomize)
  * treat as line breaks, plus invisible and bidirectional controls that would
  * make a rendered file read differently from what it contains. Written as
  * \u escapes, they stay the same string for every reader and stay visible.
  */
-const ESCAPE_AS_UNICODE = /[\u0085\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const ESCAPE_AS_UNICODE = /[\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * Renders any value as one double-quoted YAML scalar, so user text can never
@@ -17,7 +17,10 @@ export function yamlQuote(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
   const quoted = YAML.stringify(text, {
     defaultStringType: 'QUOTE_DOUBLE',
-    lineWidth: 0, // never fold: one line per value keeps templates line-oriented
+    // Never fold or break lines: the scalar is pasted into an indented
+    // template line, where a continuation line could start new structure.
+    lineWidth: 0,
+    doubleQuotedMinMultiLineLength: Number.POSITIVE_INFINITY,
   }).trimEnd();
   return quoted.replace(
     ESCAPE_AS_UNICODE,

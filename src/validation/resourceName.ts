@@ -27,7 +27,7 @@ export function componentNameProblems(name: unknown): string[] {
   }
   if (!CommonValidatorFunctions.isValidDnsLabel(name)) {
     problems.push(
-      'must be a DNS label: lowercase letters, digits and single hyphens, not ending with a hyphen',
+      'must be a DNS label: lowercase letters, digits and hyphens, not ending with a hyphen',
     );
   }
   if (name.length > MAX_STATEFULSET_NAME_LENGTH) {

@@ -1,0 +1,31 @@
+import YAML from 'yaml';
+import { yamlQuote } from './yamlQuote';
+
+describe('yamlQuote', () => {
+  it.each([
+    'plain',
+    'a "quoted": value # not a comment',
+    "it's",
+    'back\\slash',
+    'line one\nline two\r\n- item\n? key',
+    '&anchor *alias !!python/object:os.system',
+    '---\n...',
+    '${{ secrets.GITHUB_TOKEN }} {{ x }} {% if %}',
+    'tab\there',
+    'nul\u0000byte',
+    'ls\u2028ps\u2029nel\u0085zw\u200brtl\u202e del\u007f c1\u0080',
+    `long ${'word '.repeat(100)}\nwith a break`,
+    '',
+  ])('round-trips %j as one string scalar', text => {
+    // Nested and followed by a sibling, as in a rendered manifest.
+    const doc = YAML.parseDocument(`outer:\n  key: ${yamlQuote(text)}\n  next: 1\n`);
+    expect(doc.errors).toEqual([]);
+    expect(doc.toJS()).toEqual({ outer: { key: text, next: 1 } });
+  });
+
+  it('keeps line and paragraph separators escaped, so YAML 1.1 readers see the same string', () => {
+    expect(yamlQuote('a\u2028b')).toBe('"a\\u2028b"');
+    expect(yamlQuote('x '.repeat(200))).not.toContain('\n');
+    expect(yamlQuote('a\nb '.repeat(50))).not.toContain('\n');
+  });
+});

@@ -1,0 +1,33 @@
+import { ConfigReader } from '@backstage/config';
+import { DEFAULT_POLICY, readStatefulAppPolicy } from './config';
+
+const policyFrom = (statefulApp: object) =>
+  readStatefulAppPolicy(new ConfigReader({ goldenPath: { statefulApp } }));
+
+describe('readStatefulAppPolicy', () => {
+  it('defaults to gp3 limits without config', () => {
+    expect(readStatefulAppPolicy(new ConfigReader({}))).toEqual(DEFAULT_POLICY);
+    expect(DEFAULT_POLICY.storage).toMatchObject({ min: '1Gi', max: '16Ti', classes: ['gp3'] });
+  });
+
+  it('reads storage bounds, classes, denied ports and max replicas', () => {
+    const policy = policyFrom({
+      storage: { min: '5Gi', max: '1024Gi', classes: ['gp3', 'io2'] },
+      ports: { denied: [15000, 15001] },
+      replicas: { max: 5 },
+    });
+    expect(policy.storage).toMatchObject({ min: '5Gi', max: '1Ti', minBytes: 5n * 2n ** 30n, classes: ['gp3', 'io2'] });
+    expect(policy.ports.denied).toEqual([15000, 15001]);
+    expect(policy.replicas.max).toBe(5);
+  });
+
+  it.each([
+    [{ storage: { min: '10GB' } }, /storage\.min: "10GB"/],
+    [{ storage: { min: '2Ti', max: '1Ti' } }, /min 2Ti is larger than max 1Ti/],
+    [{ replicas: { max: 0 } }, /replicas\.max/],
+    [{ storage: { classes: [] } }, /at least one storage class/],
+    [{ ports: { denied: ['x'] } }, /ports\.denied/],
+  ])('refuses a broken setting at start-up (%j)', (section, message) => {
+    expect(() => policyFrom(section)).toThrow(message);
+  });
+});
