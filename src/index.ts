@@ -12,3 +12,8 @@ export { parseContainerPort } from './validation/port';
 export { parseMountPath } from './validation/mountPath';
 export { componentNameProblems } from './validation/resourceName';
 export { validateStatefulApp } from './validation/statefulApp';
+export { createGithubRepoCreateAction, GITHUB_REPO_CREATE_ACTION_ID } from './actions/githubRepoCreate';
+export { createGithubPushAction, GITHUB_PUSH_ACTION_ID } from './actions/githubPush';
+export { readGithubClientOptions, DEFAULT_GITHUB_CLIENT_OPTIONS } from './github/clientOptions';
+export type { GithubClientOptions } from './github/clientOptions';
+export { yamlQuote, yamlQuoteFilter } from './templating/yamlQuote';

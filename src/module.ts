@@ -1,8 +1,12 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import { DefaultGithubCredentialsProvider, ScmIntegrations } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
-import { yamlQuoteFilter } from './templating/yamlQuote';
+import { createGithubPushAction } from './actions/githubPush';
+import { createGithubRepoCreateAction } from './actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from './actions/validate';
+import { readGithubClientOptions } from './github/clientOptions';
+import { yamlQuoteFilter } from './templating/yamlQuote';
 import { readStatefulAppPolicy } from './validation/config';
 
 /**
@@ -20,8 +24,18 @@ export const statefulAppModule = createBackendModule({
         config: coreServices.rootConfig,
       },
       async init({ scaffolder, templating, config }) {
+        // Both read at start-up, so a broken setting stops the backend instead of the first task.
         const policy = readStatefulAppPolicy(config);
-        scaffolder.addActions(createValidateStatefulAppAction({ policy }));
+        const clientOptions = readGithubClientOptions(config);
+        const integrations = ScmIntegrations.fromConfig(config);
+        const credentialsProvider = DefaultGithubCredentialsProvider.fromIntegrations(integrations);
+        const github = { integrations, credentialsProvider, clientOptions };
+
+        scaffolder.addActions(
+          createValidateStatefulAppAction({ policy }),
+          createGithubRepoCreateAction(github),
+          createGithubPushAction(github),
+        );
         // The skeleton quotes user text with it, so YAML files cannot be broken.
         templating.addTemplateFilters([yamlQuoteFilter]);
       },
