@@ -242,7 +242,7 @@ describe('bad values are refused, naming the field', () => {
 describe('module registration', () => {
   it('registers every action of the package with described inputs and examples', async () => {
     const response = await fetch(`${scaffolder.apiUrl}/v2/actions`);
-    const actions: any[] = await response.json();
+    const actions = (await response.json()) as any[];
     const ours = actions.filter(a => a.id.startsWith('goldenpath:'));
     const { default: _module, ...exported } = await import('../src');
     const factoryCount = Object.keys(exported).filter(k => /^create\w+Action$/.test(k)).length;

@@ -76,7 +76,7 @@ export async function startGoldenPathBackend(options: {
       for (;;) {
         const task: any = await (await fetch(`${url}/api/scaffolder/v2/tasks/${taskId}`)).json();
         if (['completed', 'failed', 'cancelled'].includes(task.status)) {
-          const events: any[] = await (await fetch(`${url}/api/scaffolder/v2/tasks/${taskId}/events`)).json();
+          const events = (await (await fetch(`${url}/api/scaffolder/v2/tasks/${taskId}/events`)).json()) as any[];
           return {
             status: task.status,
             output: events.find(e => e.type === 'completion')?.body?.output ?? {},
