@@ -17,3 +17,5 @@ export { createGithubPushAction, GITHUB_PUSH_ACTION_ID } from './actions/githubP
 export { readGithubClientOptions, DEFAULT_GITHUB_CLIENT_OPTIONS } from './github/clientOptions';
 export type { GithubClientOptions } from './github/clientOptions';
 export { yamlQuote, yamlQuoteFilter } from './templating/yamlQuote';
+export { createCatalogRegisterAction, CATALOG_REGISTER_ACTION_ID } from './actions/catalogRegister';
+export { validateCatalogFile } from './catalog/entityValidation';

@@ -1,7 +1,9 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { DefaultGithubCredentialsProvider, ScmIntegrations } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
+import { createCatalogRegisterAction } from './actions/catalogRegister';
 import { createGithubPushAction } from './actions/githubPush';
 import { createGithubRepoCreateAction } from './actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from './actions/validate';
@@ -22,8 +24,9 @@ export const statefulAppModule = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         templating: scaffolderTemplatingExtensionPoint,
         config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
       },
-      async init({ scaffolder, templating, config }) {
+      async init({ scaffolder, templating, config, catalog }) {
         // Both read at start-up, so a broken setting stops the backend instead of the first task.
         const policy = readStatefulAppPolicy(config);
         const clientOptions = readGithubClientOptions(config);
@@ -35,6 +38,7 @@ export const statefulAppModule = createBackendModule({
           createValidateStatefulAppAction({ policy }),
           createGithubRepoCreateAction(github),
           createGithubPushAction(github),
+          createCatalogRegisterAction({ catalog }),
         );
         // The skeleton quotes user text with it, so YAML files cannot be broken.
         templating.addTemplateFilters([yamlQuoteFilter]);

@@ -16,14 +16,20 @@ const REPO_RULE = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Reads a RepoUrlPicker value (`github.com?owner=o&repo=r`) and finds its GitHub integration. */
 export function resolveGithubRepo(repoUrl: string, integrations: ScmIntegrationRegistry): GithubRepoLocation {
+  const host = safeHost(repoUrl);
+  if (host && !integrations.github.byHost(host)) {
+    throw new InputError(
+      `repoUrl: no GitHub integration is configured for host "${host}" (add it under integrations.github)`,
+    );
+  }
   let parsed;
   try {
     parsed = parseRepoUrl(repoUrl, integrations);
   } catch (error) {
     throw new InputError(`repoUrl: "${repoUrl}" is not a repository location: ${(error as Error).message}`);
   }
-  const { host, owner, repo } = parsed;
-  const integration = integrations.github.byHost(host);
+  const { owner, repo } = parsed;
+  const integration = integrations.github.byHost(parsed.host);
   if (!integration) {
     throw new InputError(
       `repoUrl: no GitHub integration is configured for host "${host}" (add it under integrations.github)`,
@@ -37,5 +43,13 @@ export function resolveGithubRepo(repoUrl: string, integrations: ScmIntegrationR
       `repoUrl: repository name "${repo}" is not valid on GitHub (letters, digits, ".", "_", "-", at most 100, not ending in .git)`,
     );
   }
-  return { host, owner, repo, integration: integration.config };
+  return { host: parsed.host, owner, repo, integration: integration.config };
+}
+
+function safeHost(repoUrl: string): string | undefined {
+  try {
+    return new URL(`https://${repoUrl}`).host;
+  } catch {
+    return undefined;
+  }
 }

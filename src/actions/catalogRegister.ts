@@ -1,0 +1,220 @@
+import { BackstageCredentials, LoggerService, resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef, ANNOTATION_ORIGIN_LOCATION } from '@backstage/catalog-model';
+import { ConflictError, InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs/promises';
+import { validateCatalogFile } from '../catalog/entityValidation';
+
+export const CATALOG_REGISTER_ACTION_ID = 'goldenpath:catalog:register';
+
+export type CatalogRegisterOptions = {
+  catalog: CatalogService;
+  /** Attempts at reaching the catalog before failing (it may be restarting). */
+  attempts?: number;
+  retryDelayMs?: number;
+  pollIntervalMs?: number;
+};
+
+/**
+ * Registers the new repository's catalog-info.yaml, after checking every
+ * entity in it as the catalog will, and waits until the entity is really in
+ * the catalog so the task's "Open in catalog" link works on the first click.
+ */
+export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
+  const { catalog } = options;
+  const attempts = options.attempts ?? 3;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+
+  return createTemplateAction({
+    id: CATALOG_REGISTER_ACTION_ID,
+    description:
+      'Validates the rendered catalog-info.yaml with the catalog model, registers it in the catalog and waits until the entity exists.',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'Register the pushed repository and wait for its entity',
+        example: [
+          'steps:',
+          '  - id: register',
+          '    name: Register in the catalog',
+          '    action: goldenpath:catalog:register',
+          '    input:',
+          '      repoContentsUrl: ${{ steps.push.output.repoContentsUrl }}',
+          '      catalogInfoPath: /catalog-info.yaml',
+        ].join('\n'),
+      },
+      {
+        description: 'Register a file by its full URL without waiting',
+        example: [
+          'steps:',
+          '  - id: register',
+          '    action: goldenpath:catalog:register',
+          '    input:',
+          '      catalogInfoUrl: https://github.com/acme/my-redis/blob/main/catalog-info.yaml',
+          '      waitForEntity: false',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        repoContentsUrl: z => z.string().optional().describe('Contents URL of the repository (…/blob/<branch>), e.g. the push step\'s output'),
+        catalogInfoPath: z => z.string().optional().describe('Path of the catalog file in the repository and in the workspace (default /catalog-info.yaml)'),
+        catalogInfoUrl: z => z.string().optional().describe('Full URL of the catalog file; replaces repoContentsUrl + catalogInfoPath'),
+        optional: z => z.boolean().optional().describe('Succeed without registering when the workspace has no catalog file'),
+        waitForEntity: z => z.boolean().optional().describe('Wait until the entity is in the catalog (default true)'),
+        waitTimeoutSeconds: z => z.number().optional().describe('How long to wait for the entity (default 60)'),
+      },
+      output: {
+        entityRef: z => z.string().describe('Reference of the registered entity, e.g. component:default/my-redis'),
+        catalogInfoUrl: z => z.string().describe('URL of the registered catalog file'),
+      },
+    },
+    async handler(ctx) {
+      const catalogInfoPath = ctx.input.catalogInfoPath ?? '/catalog-info.yaml';
+      const catalogInfoUrl = ctx.input.catalogInfoUrl ?? joinUrl(ctx.input.repoContentsUrl, catalogInfoPath);
+      const waitTimeoutSeconds = ctx.input.waitTimeoutSeconds ?? 60;
+      if (!(waitTimeoutSeconds > 0 && waitTimeoutSeconds <= 600)) {
+        throw new InputError('waitTimeoutSeconds: must be between 1 and 600');
+      }
+
+      // The file as rendered in the workspace is what the catalog will read from the repository.
+      const relativePath = catalogInfoPath.replace(/^\/+/, '');
+      const localFile = resolveSafeChildPath(ctx.workspacePath, relativePath);
+      const text = await fs.readFile(localFile, 'utf8').catch(() => undefined);
+      if (text === undefined) {
+        if (ctx.input.optional) {
+          ctx.logger.info(`No ${relativePath} in the workspace; nothing registered (optional)`);
+          return;
+        }
+        throw new InputError(`catalogInfoPath: ${relativePath} was not found in the workspace`);
+      }
+      const { entities, problems } = await validateCatalogFile(text, relativePath);
+      if (problems.length) {
+        throw new InputError(
+          `The catalog entity is invalid, so nothing was registered:\n${problems.map(p => `- ${p}`).join('\n')}`,
+        );
+      }
+      const primary = entities.find(e => e.kind !== 'Location') ?? entities[0];
+      const entityRef = stringifyEntityRef(primary);
+      ctx.output('entityRef', entityRef);
+      ctx.output('catalogInfoUrl', catalogInfoUrl);
+
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${entities.map(e => stringifyEntityRef(e)).join(', ')})`);
+        return;
+      }
+
+      const credentials = await ctx.getInitiatorCredentials();
+      const withRetry = <T>(what: string, call: () => Promise<T>) =>
+        retryUnavailable(what, call, attempts, retryDelayMs, ctx.logger);
+      const target = catalogInfoUrl;
+      const locationRef = `url:${target}`;
+
+      // An entity of the same name from elsewhere would never be replaced: say so now.
+      for (const entity of entities) {
+        const ref = stringifyEntityRef(entity);
+        const existing = await withRetry('read the catalog', () => catalog.getEntityByRef(ref, { credentials }));
+        const origin = existing?.metadata.annotations?.[ANNOTATION_ORIGIN_LOCATION];
+        if (existing && origin !== locationRef) {
+          throw new ConflictError(
+            `${ref} is already in the catalog, registered from ${origin ?? 'another location'} and owned by ${(existing.spec as any)?.owner ?? 'someone else'}; nothing was registered`,
+          );
+        }
+      }
+
+      await ctx.checkpoint({
+        key: `catalog.register.v1.${target}`,
+        fn: async () => {
+          const existing = await withRetry('read the catalog', () => catalog.getLocationByRef(locationRef, { credentials }));
+          if (existing) {
+            ctx.logger.info(`${target} is already registered (location ${existing.id})`);
+            return;
+          }
+          try {
+            await withRetry('register the location', () => catalog.addLocation({ type: 'url', target }, { credentials }));
+            ctx.logger.info(`Registered ${target}`);
+          } catch (error) {
+            // Registered meanwhile (a resumed task, a concurrent refresh): same target, so success.
+            if ((error as Error).name !== 'ConflictError') throw error;
+            ctx.logger.info(`${target} was already registered`);
+          }
+        },
+      });
+
+      if (ctx.input.waitForEntity ?? true) {
+        await waitForEntities(catalog, entities, credentials, waitTimeoutSeconds * 1000, pollIntervalMs, ctx.logger, locationRef);
+      }
+    },
+  });
+}
+
+function joinUrl(base: string | undefined, filePath: string): string {
+  if (!base) {
+    throw new InputError('repoContentsUrl or catalogInfoUrl: one of them is required');
+  }
+  return `${base.replace(/\/+$/, '')}/${filePath.replace(/^\/+/, '')}`;
+}
+
+/** Retries only what looks like an unreachable or failing catalog (network errors, 5xx). */
+async function retryUnavailable<T>(
+  what: string,
+  call: () => Promise<T>,
+  attempts: number,
+  delayMs: number,
+  logger: LoggerService,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = (error as any)?.response?.status ?? (error as any)?.statusCode;
+      const unavailable = status === undefined ? !isAnswerError(error) : status >= 500;
+      if (!unavailable) throw error;
+      if (attempt >= attempts) {
+        throw new Error(
+          `The catalog could not ${what} after ${attempts} attempts: ${(error as Error).message}`,
+        );
+      }
+      logger.warn(`The catalog could not ${what} (attempt ${attempt}/${attempts}): ${(error as Error).message}; retrying`);
+      await new Promise(r => setTimeout(r, delayMs * attempt));
+    }
+  }
+}
+
+/** Errors that are the catalog's answer (not found, conflict, bad input), not a failure to reach it. */
+function isAnswerError(error: unknown): boolean {
+  return ['ConflictError', 'NotFoundError', 'InputError', 'NotAllowedError', 'AuthenticationError'].includes(
+    (error as Error)?.name,
+  );
+}
+
+async function waitForEntities(
+  catalog: CatalogService,
+  entities: Entity[],
+  credentials: BackstageCredentials,
+  timeoutMs: number,
+  pollIntervalMs: number,
+  logger: LoggerService,
+  locationRef: string,
+) {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(entities.map(e => stringifyEntityRef(e)));
+  while (pending.size) {
+    for (const ref of [...pending]) {
+      const found = await catalog.getEntityByRef(ref, { credentials }).catch(() => undefined);
+      if (found) pending.delete(ref);
+    }
+    if (!pending.size) break;
+    if (Date.now() >= deadline) {
+      const location = await catalog.getLocationByRef(locationRef, { credentials }).catch(() => undefined);
+      throw new Error(
+        `Registered ${locationRef.slice(4)}, but ${[...pending].join(', ')} did not appear in the catalog within ${timeoutMs / 1000}s ` +
+          `(the location is ${location ? `registered as ${location.id}` : 'not listed'}); check the location's processing errors in the catalog`,
+      );
+    }
+    await new Promise(r => setTimeout(r, pollIntervalMs));
+  }
+  logger.info(`${entities.map(e => stringifyEntityRef(e)).join(', ')} ${entities.length > 1 ? 'are' : 'is'} in the catalog`);
+}
