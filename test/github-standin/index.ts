@@ -1,0 +1,117 @@
+/**
+ * A faithful local stand-in for the GitHub REST API (GitHub Enterprise layout: API under /api/v3),
+ * for tests and benchmarks. Requests are routed and validated against GitHub's own OpenAPI
+ * description; git data is stored as real objects in bare repositories that `git clone` and
+ * `git fsck --strict` accept. Listens on 127.0.0.1 only.
+ *
+ *   const gh = await startGithubStandin();
+ *   const octokit = new Octokit({ baseUrl: gh.apiBaseUrl, auth: 'ghp_standin_token' });
+ *   …
+ *   await gh.close();
+ */
+import fs from 'fs';
+import http from 'http';
+import os from 'os';
+import path from 'path';
+import { AddressInfo } from 'net';
+import { Credentials } from './auth';
+import { RouteTable } from './context';
+import { FaultQueue } from './faults';
+import { getSpec } from './openapi';
+import { Urls } from './render';
+import { appRoutes } from './routes/apps';
+import { commitRoutes } from './routes/commits';
+import { contentRoutes } from './routes/contents';
+import { gitRoutes } from './routes/git';
+import { repoRoutes } from './routes/repos';
+import { userRoutes } from './routes/users';
+import { API_PREFIX, createRequestListener } from './server';
+import { StandinState } from './state';
+import { Fault, GithubStandin, RecordedRequest, StandinOptions } from './types';
+
+export type { AppSpec, Fault, FaultKind, GithubStandin, Permission, RecordedRequest, RepoSummary, StandinOptions, TokenSpec } from './types';
+export { validateResponse, specStats } from './openapi';
+
+export const DEFAULT_TOKEN = 'ghp_standin_token';
+
+const routes: RouteTable = { ...userRoutes, ...repoRoutes, ...gitRoutes, ...contentRoutes, ...commitRoutes, ...appRoutes };
+
+function matchesRoute(recorded: string | undefined, filter: string | RegExp | undefined, p: string): boolean {
+  if (filter === undefined) return true;
+  // a RegExp may target the template or the concrete path
+  return typeof filter === 'string' ? recorded === filter : (recorded !== undefined && filter.test(recorded)) || filter.test(p);
+}
+
+export async function startGithubStandin(options: StandinOptions = {}): Promise<GithubStandin> {
+  getSpec(); // load the OpenAPI description now, not on the first request
+
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'github-standin-'));
+  const state = new StandinState(root);
+  const credentials = new Credentials(state);
+  const tokenSpecs = options.tokens ?? { [DEFAULT_TOKEN]: { login: 'octo-user', scopes: ['repo', 'workflow'], permission: 'admin' } };
+  for (const [token, spec] of Object.entries(tokenSpecs)) credentials.addUserToken(token, spec);
+  for (const org of options.orgs ?? ['acme']) state.addAccount(org, 'Organization');
+  for (const user of options.users ?? []) state.addAccount(user, 'User');
+  for (const app of options.apps ?? []) credentials.addApp(app);
+
+  const requests: RecordedRequest[] = [];
+  const faults = new FaultQueue();
+  let urls: Urls | undefined;
+  const server = http.createServer(createRequestListener({ state, credentials, faults, requests, routes, urls: () => urls! }));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve()); // loopback only
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = `127.0.0.1:${port}`;
+  urls = { web: `http://${host}`, api: `http://${host}${API_PREFIX}`, host };
+  const firstUser = state.account(credentials.firstUserLogin() ?? 'octo-user') ?? state.addAccount('octo-user', 'User');
+
+  const standin: GithubStandin = {
+    url: urls.web,
+    host,
+    apiBaseUrl: urls.api,
+    requests,
+    countRequests(filter = {}) {
+      return requests.filter(r => (!filter.method || r.method === filter.method.toUpperCase()) && matchesRoute(r.route, filter.route, r.path)).length;
+    },
+    resetRequests() {
+      requests.length = 0; // same array: callers may hold a reference to `requests`
+    },
+    inject(fault: Fault) {
+      faults.inject(fault);
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    gitDir(owner, repo) {
+      return state.gitDirFor(owner, repo);
+    },
+    repoExists(owner, repo) {
+      return state.findRepo(owner, repo) !== undefined;
+    },
+    listRepos() {
+      return state.allRepos().map(r => ({
+        owner: r.owner.login,
+        repo: r.name,
+        private: r.private,
+        visibility: r.visibility,
+        defaultBranch: r.defaultBranch,
+        description: r.description,
+        topics: [...r.topics],
+      }));
+    },
+    async createRepoDirectly(owner, repo, opts = {}) {
+      const account = state.account(owner) ?? state.addAccount(owner, 'User');
+      if (state.findRepo(owner, repo)) throw new Error(`github-standin: ${owner}/${repo} already exists`);
+      state.createRepo(account, { name: repo, visibility: 'private' }, account.type === 'User' ? account : firstUser, !!opts.autoInit);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return standin;
+}

@@ -1,0 +1,97 @@
+/** Public types of the stand-in (re-exported from index.ts). */
+
+export type Permission = 'admin' | 'write' | 'read';
+
+export interface TokenSpec {
+  login: string;
+  /** classic PAT scopes, echoed in x-oauth-scopes; 'repo' is needed to write, 'workflow' to touch .github/workflows */
+  scopes?: string[];
+  permission?: Permission;
+}
+
+/** A GitHub App the code under test may authenticate as (JWT → installation tokens). */
+export interface AppSpec {
+  appId: number;
+  slug?: string;
+  /** the PEM the code under test signs JWTs with; the stand-in only keeps its public half */
+  privateKey: string;
+  installations: Array<{
+    account: string; // an org or user that exists
+    id?: number;
+    repositorySelection?: 'all' | 'selected';
+    repositories?: string[];
+    /** default: administration, contents and workflows write; metadata read */
+    permissions?: Record<string, 'read' | 'write'>;
+    suspended?: boolean;
+  }>;
+}
+
+export interface StandinOptions {
+  /** accepted tokens → the authenticated user. Default: 'ghp_standin_token' → 'octo-user', scopes repo+workflow, admin */
+  tokens?: Record<string, TokenSpec>;
+  /** organisations that exist (default ['acme']); every token user is an admin member */
+  orgs?: string[];
+  /** other users that exist */
+  users?: string[];
+  /** GitHub Apps (stretch): JWT auth, installation tokens */
+  apps?: AppSpec[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** as received, without the query (includes the /api/v3 prefix) */
+  path: string;
+  /** the OpenAPI path template, undefined when GitHub documents no such operation */
+  route?: string;
+  /** 0 while unanswered, and for connections the stand-in reset on purpose */
+  status: number;
+  /** whether an Authorization header was sent (the token itself is never stored) */
+  authorization: boolean;
+}
+
+export type FaultKind = 'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'not-ready';
+
+export interface Fault {
+  /** default: any method */
+  method?: string;
+  /** OpenAPI path template (exact) or a RegExp tested against the concrete path (RecordedRequest.path) */
+  route?: string | RegExp;
+  /** how many matching requests fail (default 1) */
+  times?: number;
+  kind: FaultKind;
+  /** 'status': the status (default 500); 'rate-limit': 403 (default) or 429; 'not-ready': 404 (default) or 409 */
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** rate limits: seconds until x-ratelimit-reset / the retry-after value (default 60) */
+  retryAfterSeconds?: number;
+}
+
+export interface RepoSummary {
+  owner: string;
+  repo: string;
+  private: boolean;
+  visibility: string;
+  defaultBranch: string;
+  description: string | null;
+  topics: string[];
+}
+
+export interface GithubStandin {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** '127.0.0.1:PORT' — the integrations.github host */
+  host: string;
+  /** `${url}/api/v3` — GitHub Enterprise style API root */
+  apiBaseUrl: string;
+  requests: RecordedRequest[];
+  countRequests(filter?: { method?: string; route?: string | RegExp }): number;
+  resetRequests(): void;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  gitDir(owner: string, repo: string): string;
+  repoExists(owner: string, repo: string): boolean;
+  listRepos(): RepoSummary[];
+  createRepoDirectly(owner: string, repo: string, opts?: { autoInit?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
