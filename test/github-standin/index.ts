@@ -20,6 +20,7 @@ import { FaultQueue } from './faults';
 import { getSpec } from './openapi';
 import { Urls } from './render';
 import { appRoutes } from './routes/apps';
+import { archiveRoutes } from './routes/archives';
 import { commitRoutes } from './routes/commits';
 import { contentRoutes } from './routes/contents';
 import { gitRoutes } from './routes/git';
@@ -34,7 +35,7 @@ export { validateResponse, specStats } from './openapi';
 
 export const DEFAULT_TOKEN = 'ghp_standin_token';
 
-const routes: RouteTable = { ...userRoutes, ...repoRoutes, ...gitRoutes, ...contentRoutes, ...commitRoutes, ...appRoutes };
+const routes: RouteTable = { ...userRoutes, ...repoRoutes, ...gitRoutes, ...contentRoutes, ...commitRoutes, ...appRoutes, ...archiveRoutes };
 
 function matchesRoute(recorded: string | undefined, filter: string | RegExp | undefined, p: string): boolean {
   if (filter === undefined) return true;
