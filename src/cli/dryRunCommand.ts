@@ -1,0 +1,222 @@
+import { JsonObject } from '@backstage/types';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { DryRunResult, EmbeddedScaffolder, postDryRun, startEmbeddedScaffolder } from '../dryrun/embeddedScaffolder';
+import { applyParameterDefaults } from '../dryrun/parameterDefaults';
+import { loadTemplateBundle, TemplateBundle } from '../dryrun/templateBundle';
+import { formatTree, writeDryRunOutput } from '../dryrun/writeOutput';
+import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from '../verify';
+
+/** The package root, from src/cli or dist/cli alike. */
+const PACKAGE_ROOT = path.resolve(__dirname, '../..');
+const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
+const DEFAULT_VALUES = 'examples/my-redis.yaml';
+const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
+/** Environment variable holding the Backstage token for --remote (never printed). */
+export const REMOTE_TOKEN_ENV = 'BACKSTAGE_TOKEN';
+
+export const DRY_RUN_HELP = `golden-path dry-run [values files...] [options]
+
+  values files        YAML or JSON form values (default: ${DEFAULT_VALUES}); several
+                      files are checked with one embedded backend
+  --template FILE     the template to run (default: ${DEFAULT_TEMPLATE})
+  --out DIR           where to write the generated repository (default: out/<name>;
+                      with several values files, DIR/<name>)
+  --force             replace a non-empty --out folder
+  --no-verify         only render; skip the checks on the generated repository
+  --no-app            verify, but do not start the generated app
+  --verify-config F   rules switched off, with reasons (default: ${DEFAULT_VERIFY_CONFIG} if present)
+  --remote URL        send the dry-run to a running Backstage instead of the embedded
+                      scaffolder; the token comes from $${REMOTE_TOKEN_ENV}
+  --json              print a machine-readable report
+
+Exit status: 0 when every values file rendered and passed verification,
+1 when a template run or a check failed, 2 for usage errors.`;
+
+export type DryRunCommandOptions = {
+  valuesFiles: string[];
+  template?: string;
+  out?: string;
+  json: boolean;
+  verify: boolean;
+  runApp: boolean;
+  verifyConfig?: string;
+  remote?: string;
+  force: boolean;
+  cwd?: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+};
+
+export type ValuesFileResult = {
+  valuesFile: string;
+  name?: string;
+  ok: boolean;
+  errors: string[];
+  defaulted: string[];
+  outDir?: string;
+  files: string[];
+  steps: Array<{ id: string; name: string; log: string[] }>;
+  verify?: VerifyReport;
+};
+
+export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<number> {
+  const cwd = opts.cwd ?? process.cwd();
+  const say = (text: string) => {
+    if (!opts.json) opts.stdout(`${text}\n`);
+  };
+  const resolveInput = (file: string) => {
+    const fromCwd = path.resolve(cwd, file);
+    return fs.existsSync(fromCwd) ? fromCwd : path.resolve(PACKAGE_ROOT, file);
+  };
+
+  const templateFile = resolveInput(opts.template ?? DEFAULT_TEMPLATE);
+  const valuesFiles = (opts.valuesFiles.length ? opts.valuesFiles : [DEFAULT_VALUES]).map(resolveInput);
+  for (const file of [templateFile, ...valuesFiles]) {
+    if (!fs.existsSync(file)) {
+      opts.stderr(`golden-path: ${file} does not exist\n`);
+      return 2;
+    }
+  }
+  let verifyConfig: VerifyConfig | undefined;
+  const verifyConfigFile = opts.verifyConfig ?? (fs.existsSync(path.resolve(cwd, DEFAULT_VERIFY_CONFIG)) ? DEFAULT_VERIFY_CONFIG : undefined);
+  if (verifyConfigFile && opts.verify) {
+    try {
+      verifyConfig = loadVerifyConfig(path.resolve(cwd, verifyConfigFile));
+    } catch (error) {
+      opts.stderr(`golden-path: ${verifyConfigFile}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  let remoteToken: string | undefined;
+  if (opts.remote) {
+    remoteToken = process.env[REMOTE_TOKEN_ENV];
+    if (!remoteToken) {
+      opts.stderr(`golden-path: --remote needs a Backstage token in $${REMOTE_TOKEN_ENV}\n`);
+      return 2;
+    }
+  }
+
+  const bundle = loadTemplateBundle(templateFile);
+  say(`Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`);
+  let scaffolder: EmbeddedScaffolder | undefined;
+  const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
+    if (opts.remote) {
+      return postDryRun(`${opts.remote.replace(/\/+$/, '')}/api/scaffolder`, bundle, values, {}, {
+        authorization: `Bearer ${remoteToken}`,
+      });
+    }
+    if (!scaffolder) {
+      const started = Date.now();
+      scaffolder = await startEmbeddedScaffolder();
+      say(`Started the embedded scaffolder in ${Date.now() - started} ms`);
+    }
+    return scaffolder.dryRun(bundle, values);
+  };
+
+  const results: ValuesFileResult[] = [];
+  try {
+    for (const valuesFile of valuesFiles) {
+      const result = await runOne({ valuesFile, bundle, dryRun, opts, cwd, verifyConfig, multiple: valuesFiles.length > 1, say });
+      results.push(result);
+    }
+  } finally {
+    await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+  }
+
+  const ok = results.every(r => r.ok);
+  if (opts.json) {
+    opts.stdout(`${JSON.stringify({ ok, template: templateFile, results }, null, 2)}\n`);
+  } else {
+    say(`\n${results.filter(r => r.ok).length} of ${results.length} values file(s) passed`);
+  }
+  return ok ? 0 : 1;
+}
+
+async function runOne(args: {
+  valuesFile: string;
+  bundle: TemplateBundle;
+  dryRun(values: JsonObject): Promise<DryRunResult>;
+  opts: DryRunCommandOptions;
+  cwd: string;
+  verifyConfig?: VerifyConfig;
+  multiple: boolean;
+  say(text: string): void;
+}): Promise<ValuesFileResult> {
+  const { valuesFile, bundle, opts, cwd, say } = args;
+  const label = displayPath(cwd, valuesFile);
+  say(`\n== ${label}`);
+  const result: ValuesFileResult = { valuesFile: label, ok: false, errors: [], defaulted: [], files: [], steps: [] };
+
+  let raw: unknown;
+  try {
+    raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
+  } catch (error) {
+    result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+    result.errors.push(`${label} must hold a mapping of form field names to values`);
+  }
+  if (result.errors.length) {
+    say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
+    return result;
+  }
+  const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
+  result.defaulted = defaulted;
+  if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
+
+  const dry = await args.dryRun(values as JsonObject);
+  if (!dry.ok) {
+    result.errors = dry.errors;
+    say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
+    say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
+    return result;
+  }
+  result.steps = dry.steps.map(step => ({
+    id: step.id,
+    name: step.name,
+    log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
+  }));
+  for (const step of result.steps) {
+    const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
+    say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
+  }
+
+  const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
+  result.name = name;
+  const outDir = args.opts.out
+    ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
+    : path.resolve(cwd, 'out', name);
+  // Inside the default out/ folder we own the contents; elsewhere only with --force.
+  const replace = opts.force || !args.opts.out;
+  try {
+    await writeDryRunOutput(dry.files, outDir, replace);
+  } catch (error) {
+    result.errors.push((error as Error).message);
+    say(`  ✖ ${(error as Error).message}`);
+    return result;
+  }
+  result.outDir = displayPath(cwd, outDir);
+  result.files = dry.files.map(f => f.path).sort();
+  say(`  wrote ${result.files.length} files:`);
+  say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
+
+  if (!opts.verify) {
+    result.ok = true;
+    return result;
+  }
+  const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
+  result.verify = report;
+  say(formatReport(report).replace(/^/gm, '  '));
+  result.ok = report.ok;
+  return result;
+}
+
+/** Relative to the working folder when inside it, absolute otherwise. */
+function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') ? relative : file;
+}
+
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');

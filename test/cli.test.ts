@@ -1,0 +1,156 @@
+/**
+ * golden-path dry-run, as a platform team runs it in CI: the embedded
+ * scaffolder, files on disk, and the verdict on what was generated.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runDryRunCommand } from '../src/cli/dryRunCommand';
+import { REPO_ROOT, SEED_TREE } from './support/rendered';
+
+type Run = { code: number; stdout: string; stderr: string; json?: any };
+
+async function cli(args: Partial<Parameters<typeof runDryRunCommand>[0]> & { cwd: string }): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runDryRunCommand({
+    valuesFiles: [],
+    json: false,
+    verify: true,
+    runApp: true,
+    force: false,
+    ...args,
+    stdout: t => (stdout += t),
+    stderr: t => (stderr += t),
+  });
+  return { code, stdout, stderr, json: args.json ? JSON.parse(stdout) : undefined };
+}
+
+/** A copy of the template and skeleton that a test may break, as a platform team's edit would. */
+function templateCopy(edit: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edited-template-'));
+  fs.cpSync(path.join(REPO_ROOT, 'templates'), path.join(dir, 'templates'), { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, 'skeleton'), path.join(dir, 'skeleton'), { recursive: true });
+  edit(dir);
+  return path.join(dir, 'templates/stateful-app/template.yaml');
+}
+
+function replaceIn(file: string, from: string | RegExp, to: string) {
+  const text = fs.readFileSync(file, 'utf8');
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`edit did not apply to ${file}`);
+  fs.writeFileSync(file, next);
+}
+
+const workdir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+
+it("writes the seed's tree for my-redis and reports every check as passed", async () => {
+  const cwd = workdir();
+  const run = await cli({ cwd });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const written: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(cwd, 'out/my-redis', rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(child);
+      else written.push(child);
+    }
+  };
+  walk('');
+  expect(written.sort()).toEqual([...SEED_TREE].sort());
+  expect(run.stdout).toContain('out/my-redis/');
+  expect(run.stdout).toMatch(/✔ Validate inputs \(validate\)/);
+  expect(run.stdout).toMatch(/PASS app-runs/);
+  expect(run.stdout).not.toMatch(/FAIL/);
+  expect(run.stdout).toMatch(/1 of 1 values file\(s\) passed/);
+});
+
+it('prints a machine-readable report with --json, one backend start for several files', async () => {
+  const cwd = workdir();
+  const run = await cli({
+    cwd,
+    json: true,
+    runApp: false,
+    valuesFiles: ['examples/my-redis.yaml', 'examples/prod-search.yaml', 'examples/large-volume.yaml'].map(f => path.join(REPO_ROOT, f)),
+  });
+  expect(run.code).toBe(0);
+  expect(run.json.ok).toBe(true);
+  expect(run.json.results.map((r: any) => r.name)).toEqual(['my-redis', 'search-index', 'media-store']);
+  for (const result of run.json.results) {
+    expect(result.files).toHaveLength(SEED_TREE.length);
+    const statuses = Object.fromEntries(result.verify.checks.map((c: any) => [c.name, c.status]));
+    expect(statuses['kustomize-build']).toBe('pass');
+    expect(statuses['app-runs']).toBe('skip');
+    expect(Object.values(statuses).filter(s => s === 'fail')).toEqual([]);
+  }
+});
+
+it.each([
+  [
+    'a -lb Service whose selector no longer matches the pods',
+    (dir: string) => {
+      for (const env of ['dev', 'test', 'staging', 'prod']) {
+        replaceIn(path.join(dir, `skeleton/deploy/overlays/${env}/service.yaml`), /  selector:\n    app.kubernetes.io\/name: .*\n/, '  selector:\n    app.kubernetes.io/name: someone-else\n');
+      }
+    },
+    'services-target-pods',
+    /deploy\/overlays\/\w+.*my-redis-lb|my-redis-lb/,
+  ],
+  [
+    'an Ingress pointing at the headless Service',
+    (dir: string) => replaceIn(path.join(dir, 'skeleton/deploy/overlays/prod/ingress.yaml'), 'name: ${{ values.name }}-lb', 'name: ${{ values.name }}'),
+    'ingress-targets-lb',
+    /prod/,
+  ],
+])('catches a broken skeleton edit by rule name: %s', async (_name, edit, rule, where) => {
+  const cwd = workdir();
+  const run = await cli({ cwd, json: true, runApp: false, template: templateCopy(edit) });
+  expect(run.code).toBe(1);
+  const failed = run.json.results[0].verify.checks.filter((c: any) => c.status === 'fail');
+  expect(failed.map((c: any) => c.name)).toContain(rule);
+  const findings = failed.find((c: any) => c.name === rule).findings;
+  expect(findings.length).toBeGreaterThan(0);
+  expect(JSON.stringify(findings)).toMatch(where);
+  expect(findings[0].file).toBeTruthy();
+});
+
+it('exits non-zero with the field named when the values are bad', async () => {
+  const cwd = workdir();
+  // The scaffolder checks the form page by page and reports the first failing page's errors.
+  fs.writeFileSync(path.join(cwd, 'bad-name.yaml'), 'component_id: My_App\nowner: group:default/a\nrepoUrl: github.com?owner=a&repo=b\n');
+  fs.writeFileSync(path.join(cwd, 'bad-runtime.yaml'), 'component_id: ok\nowner: group:default/a\nstorageSize: 10GB\nport: 80\nrepoUrl: github.com?owner=a&repo=b\n');
+  const run = await cli({ cwd, valuesFiles: ['bad-name.yaml', 'bad-runtime.yaml'] });
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/rejected the values/);
+  expect(run.stdout).toMatch(/component_id: does not match pattern/);
+  expect(run.stdout).toMatch(/storageSize: does not match pattern/);
+  expect(run.stdout).toMatch(/port: must be greater than or equal to 1024/);
+  expect(run.stdout).toMatch(/0 of 2 values file\(s\) passed/);
+  expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);
+});
+
+it('exits non-zero naming the rule when the validate action refuses', async () => {
+  const cwd = workdir();
+  fs.writeFileSync(path.join(cwd, 'bad.yaml'), 'component_id: ok-name\nowner: group:default/a\nmountPath: /etc/app\nrepoUrl: github.com?owner=a&repo=b\n');
+  const run = await cli({ cwd, valuesFiles: ['bad.yaml'], json: true });
+  expect(run.code).toBe(1);
+  expect(run.json.results[0].errors.join('\n')).toMatch(/mountPath: "\/etc\/app" must not be inside the system path \/etc/);
+  expect(run.json.results[0].defaulted).toEqual(expect.arrayContaining(['storageSize', 'port', 'replicas']));
+});
+
+it('refuses to replace a non-empty --out folder without --force', async () => {
+  const cwd = workdir();
+  fs.mkdirSync(path.join(cwd, 'mine'));
+  fs.writeFileSync(path.join(cwd, 'mine/keep.txt'), 'important');
+  const run = await cli({ cwd, out: 'mine', verify: false });
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/mine exists and is not empty; pass --force/);
+  expect(fs.readFileSync(path.join(cwd, 'mine/keep.txt'), 'utf8')).toBe('important');
+});
+
+it('exits 2 for a values file that does not exist', async () => {
+  const run = await cli({ cwd: workdir(), valuesFiles: ['nope.yaml'] });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/nope\.yaml does not exist/);
+});
