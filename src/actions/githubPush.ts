@@ -1,10 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
-import { GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
 import { createTemplateAction, getRepoSourceDirectory } from '@backstage/plugin-scaffolder-node';
-import { createGithubClient, GithubClient } from '../github/client';
-import { GithubClientOptions } from '../github/clientOptions';
-import { describeGithubFailure, githubMessage, githubStatus } from '../github/errors';
+import { connectToRepository, GithubActionDeps, GithubClient } from '../github/client';
+import { githubMessage, githubStatus } from '../github/errors';
 import { GitFile, treeSha } from '../github/gitObjects';
 import { resolveGithubRepo } from '../github/repoUrl';
 import { isInlineText, readWorkspaceFiles } from '../github/workspaceFiles';
@@ -18,6 +16,8 @@ const EMPTY_REPO_MESSAGE = /Git Repository is empty/i;
 const BLOB_CONCURRENCY = 4;
 
 const DRY_RUN_COMMIT = '0'.repeat(40);
+const PUSH_PERMISSION =
+  'Contents: write (classic token: repo scope, plus the workflow scope because the push contains .github/workflows)';
 
 /**
  * Pushes the workspace as ONE commit through the Git Data API: every text file
@@ -29,11 +29,7 @@ const DRY_RUN_COMMIT = '0'.repeat(40);
  * the Contents API (which works on empty repositories), and point the branch at
  * a parentless commit of ours: the history holds exactly one commit.
  */
-export function createGithubPushAction(options: {
-  integrations: ScmIntegrationRegistry;
-  credentialsProvider: GithubCredentialsProvider;
-  clientOptions: GithubClientOptions;
-}) {
+export function createGithubPushAction(options: GithubActionDeps) {
   return createTemplateAction({
     id: GITHUB_PUSH_ACTION_ID,
     description:
@@ -85,23 +81,8 @@ export function createGithubPushAction(options: {
         return;
       }
 
-      const { octokit, credentialSource } = await createGithubClient({
-        location,
-        credentialsProvider: options.credentialsProvider,
-        token: ctx.input.token,
-        options: options.clientOptions,
-        logger: ctx.logger,
-      });
-      const fail = (action: string) => (error: unknown): never => {
-        throw describeGithubFailure(error, {
-          action,
-          target: `${owner}/${repo}`,
-          host,
-          credentialSource,
-          permission:
-            'Contents: write (classic token: repo scope, plus the workflow scope because the push contains .github/workflows)',
-        });
-      };
+      const { octokit, failure } = await connectToRepository(options, location, ctx.input.token, ctx.logger);
+      const fail = (action: string) => failure(action, PUSH_PERMISSION);
 
       const pushed = await ctx.checkpoint({
         key: `github.push.v1.${host}/${owner}/${repo}@${branch}:${expectedTree}`,

@@ -1,9 +1,7 @@
 import { ConflictError, InputError } from '@backstage/errors';
-import { GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { createGithubClient, GithubClient } from '../github/client';
-import { GithubClientOptions } from '../github/clientOptions';
-import { describeGithubFailure, githubStatus } from '../github/errors';
+import { connectToRepository, FailureFactory, GithubActionDeps, GithubClient } from '../github/client';
+import { githubStatus } from '../github/errors';
 import { resolveGithubRepo } from '../github/repoUrl';
 
 export const GITHUB_REPO_CREATE_ACTION_ID = 'goldenpath:github:repo:create';
@@ -30,11 +28,7 @@ type CreatedRepo = {
  * after a crash finds "its" repository instead of failing on it, while a
  * repository that existed before this task is a conflict and is left untouched.
  */
-export function createGithubRepoCreateAction(options: {
-  integrations: ScmIntegrationRegistry;
-  credentialsProvider: GithubCredentialsProvider;
-  clientOptions: GithubClientOptions;
-}) {
+export function createGithubRepoCreateAction(options: GithubActionDeps) {
   return createTemplateAction({
     id: GITHUB_REPO_CREATE_ACTION_ID,
     description:
@@ -104,16 +98,7 @@ export function createGithubRepoCreateAction(options: {
         return;
       }
 
-      const { octokit, credentialSource } = await createGithubClient({
-        location,
-        credentialsProvider: options.credentialsProvider,
-        token: ctx.input.token,
-        options: options.clientOptions,
-        logger: ctx.logger,
-      });
-      const fail = (action: string, permission: string) => (error: unknown): never => {
-        throw describeGithubFailure(error, { action, target: `${owner}/${repo}`, host, credentialSource, permission });
-      };
+      const { octokit, failure: fail } = await connectToRepository(options, location, ctx.input.token, ctx.logger);
 
       // Recorded before the request: on resume it tells "created by this task, then crashed" apart from "already there".
       const intent = await ctx.checkpoint({
@@ -161,7 +146,7 @@ async function createForUser(
   owner: string,
   visibility: string,
   params: { name: string; description?: string; auto_init: boolean; has_wiki: boolean },
-  fail: (action: string, permission: string) => (error: unknown) => never,
+  fail: FailureFactory,
 ) {
   const me = await octokit.rest.users.getAuthenticated().catch(fail('identify the user of the credential for', 'a user token'));
   if (me.data.login.toLowerCase() !== owner.toLowerCase()) {
@@ -191,7 +176,7 @@ async function adoptIfOurs(
   owner: string,
   repo: string,
   intentAt: string,
-  fail: (action: string, permission: string) => (error: unknown) => never,
+  fail: FailureFactory,
   logger: { info(m: string): void },
 ): Promise<CreatedRepo> {
   const { data } = await octokit.rest.repos.get({ owner, repo }).catch(fail('read', 'read access to the repository'));

@@ -1,11 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { GithubCredentialsProvider } from '@backstage/integration';
+import { GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { GithubClientOptions } from './clientOptions';
+import { describeGithubFailure } from './errors';
 import { GithubRepoLocation } from './repoUrl';
 
 const GoldenPathOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
@@ -76,4 +77,40 @@ export async function createGithubClient(opts: {
     },
   });
   return { octokit, credentialSource };
+}
+
+/** What every GitHub action of this module is built from. */
+export type GithubActionDeps = {
+  integrations: ScmIntegrationRegistry;
+  credentialsProvider: GithubCredentialsProvider;
+  clientOptions: GithubClientOptions;
+};
+
+/** A GitHub-failure translator bound to one repository: `failure(action, permission)(error)` throws. */
+export type FailureFactory = (action: string, permission: string) => (error: unknown) => never;
+
+/** An authenticated client for one repository, and the translator for its failures. */
+export async function connectToRepository(
+  deps: GithubActionDeps,
+  location: GithubRepoLocation,
+  token: string | undefined,
+  logger: LoggerService,
+): Promise<{ octokit: GithubClient; failure: FailureFactory }> {
+  const { octokit, credentialSource } = await createGithubClient({
+    location,
+    credentialsProvider: deps.credentialsProvider,
+    token,
+    options: deps.clientOptions,
+    logger,
+  });
+  const failure: FailureFactory = (action, permission) => error => {
+    throw describeGithubFailure(error, {
+      action,
+      target: `${location.owner}/${location.repo}`,
+      host: location.host,
+      credentialSource,
+      permission,
+    });
+  };
+  return { octokit, failure };
 }
