@@ -5,7 +5,7 @@
  * catalog-info.yaml from it through Backstage's own GitHub URL reader), and a
  * task started the way the Create form starts it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,8 +92,10 @@ it('creates, fills and registers the repository from a task started like the Cre
       expect.objectContaining({ url: 'https://my-redis.dev.goldenpathidp.io' }),
     ]),
   );
-  // The token never reaches the task log or output.
+  // The token never reaches the task log, its output or a file of the generated repository.
   expect(JSON.stringify(task)).not.toContain(DEFAULT_TOKEN);
+  const grep = spawnSync('git', ['grep', '--count', '--fixed-strings', DEFAULT_TOKEN, 'HEAD'], { cwd: dir, encoding: 'utf8' });
+  expect({ status: grep.status, found: grep.stdout }).toEqual({ status: 1, found: '' }); // 1: no match
 }, 120_000);
 
 it('stops at the register step on an invalid entity and registers nothing', async () => {
