@@ -22,7 +22,17 @@ export type SourceIndex = {
   labelKeys: Set<string>;
   /** The overlay's own kustomization file. */
   kustomizationFile: string;
+  /**
+   * The kustomization `images:` entry that produced a built image, nearest
+   * kustomization first (an overlay's entry wins over the base's), so an image
+   * finding points where the tag is actually written.
+   */
+  imageSource(image: string): { file: string; field: string } | undefined;
+  /** The nearest kustomization that sets `namespace:` (it overrides what the resources say). */
+  namespaceSource?: string;
 };
+
+type ImageEntry = { file: string; index: number; depth: number; name?: string; newName?: string; newTag?: unknown; digest?: unknown };
 
 type Entry = { kind: string; name: string; file: string; depth: number; doc: any };
 
@@ -38,6 +48,8 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
   const entries: Entry[] = [];
   const generators: Array<{ kind: string; name: string; file: string }> = [];
   const labelKeys = new Set<string>();
+  const images: ImageEntry[] = [];
+  const namespaceSetters: Array<{ file: string; depth: number }> = [];
   const seen = new Set<string>();
   const ownKustomization = findKustomizationFile(path.join(root, overlayRelDir));
 
@@ -53,6 +65,10 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
     for (const [field, kind] of [['configMapGenerator', 'ConfigMap'], ['secretGenerator', 'Secret']] as const) {
       for (const g of asArray(k[field])) if (typeof g?.name === 'string') generators.push({ kind, name: g.name, file: rel(kFile) });
     }
+    if (typeof k.namespace === 'string') namespaceSetters.push({ file: rel(kFile), depth });
+    asArray(k.images).forEach((img, index) => {
+      if (isRecord(img)) images.push({ file: rel(kFile), index, depth, name: str(img.name), newName: str(img.newName), newTag: img.newTag, digest: img.digest });
+    });
     const subdirs: string[] = [];
     for (const item of [...asArray(k.resources), ...asArray(k.bases), ...asArray(k.components)]) {
       if (typeof item !== 'string' || /^[a-z]+:\/\/|^github\.com\//i.test(item)) continue; // remote: not in this repository
@@ -72,6 +88,7 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
   };
   visit(path.join(root, overlayRelDir), 0);
   entries.sort((a, b) => a.depth - b.depth);
+  images.sort((a, b) => a.depth - b.depth);
 
   const kustomizationFile = ownKustomization ? rel(ownKustomization) : `${overlayRelDir}/kustomization.yaml`;
   const lookup = (obj: K8sObject): { file: string; doc?: any } => {
@@ -92,8 +109,18 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
     sourceDoc: obj => lookup(obj).doc,
     labelKeys,
     kustomizationFile,
+    namespaceSource: namespaceSetters.sort((a, b) => a.depth - b.depth)[0]?.file,
+    imageSource: image => {
+      const repository = image.split('@')[0].replace(/:[^:/]*$/, '');
+      const entry = images.find(e => (e.newName ?? e.name) === repository && (e.newTag !== undefined || e.digest !== undefined || e.newName !== undefined));
+      if (!entry) return undefined;
+      const field = entry.digest !== undefined ? 'digest' : entry.newTag !== undefined ? 'newTag' : 'newName';
+      return { file: entry.file, field: `images[${entry.index}].${field}` };
+    },
   };
 }
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 function readYaml(file: string): unknown[] {
   try {

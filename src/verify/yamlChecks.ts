@@ -218,8 +218,9 @@ const FILE_SHAPES: FileShape[] = [
  * Three angles: (1) each golden-path file has exactly its documents, kinds,
  * top-level keys and leaf types; (2) no anchors, aliases or explicit tags
  * anywhere (the skeleton uses none, so one can only come from a value);
- * (3) under deploy/, no plain scalar that YAML 1.1 readers (Go's YAML in the
- * Kubernetes toolchain) would read differently from YAML 1.2 (e.g. `no`, `0755`, `1:20`).
+ * (3) under deploy/, no plain scalar that YAML 1.1 readers would read differently
+ * from YAML 1.2 (e.g. `no`, `0755`, `1:20`): the Go YAML libraries around Kubernetes
+ * do not agree on these (kustomize keeps `yes` a string but turns `0755` into 493).
  * Files that did not parse are left to yaml-parse.
  */
 export function checkNoStructureFromText(parsed: Map<string, ParsedYaml>): CheckOutcome {
@@ -311,7 +312,7 @@ function shapeFindings(file: string, docs: unknown[], shapes: DocShape[]): Findi
     for (const [leafPath, type] of Object.entries(shape.types ?? {})) {
       for (const [segs, value] of select(doc, leafPath)) {
         if (!hasType(value, type)) {
-          findings.push({ file, field: fieldPath(segs), message: `${label}expected ${type === 'scalar' ? 'a scalar' : `a ${type}`}, found ${describe(value)}` });
+          findings.push({ file, field: fieldPath(segs), message: `${label}expected ${type === 'scalar' ? 'a scalar' : type === 'integer' ? 'an integer' : `a ${type}`}, found ${describe(value)}` });
         }
       }
     }
@@ -363,7 +364,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Plain scalars whose meaning differs between YAML 1.2 (what we read) and YAML 1.1 (Go's yaml.v2, used by kubectl). */
+/** Plain scalars whose meaning differs between YAML 1.2 (what we read) and YAML 1.1 (what older Go YAML libraries read). */
 function yaml11Findings(p: ParsedYaml): Finding[] {
   const findings: Finding[] = [];
   let v11: YAML.Document.Parsed[];
@@ -376,7 +377,7 @@ function yaml11Findings(p: ParsedYaml): Finding[] {
   const a = p.documents.map(d => safeJS(d));
   const b = v11.map(d => safeJS(d));
   a.forEach((doc, i) => diff(doc, b[i], [], (segs, x, y) => {
-    findings.push({ file: p.file, field: fieldPath(segs), message: `plain value read as ${JSON.stringify(x)} by YAML 1.2 but ${JSON.stringify(y)} by YAML 1.1 (kubectl): quote it` });
+    findings.push({ file: p.file, field: fieldPath(segs), message: `plain value read as ${JSON.stringify(x)} by YAML 1.2 but ${JSON.stringify(y)} by YAML 1.1 (Go YAML libraries in the Kubernetes toolchain differ on these; kustomize reads 0755 as 493): quote it` });
   }));
   return findings;
 }

@@ -1,0 +1,128 @@
+/**
+ * The verdict on a generated repository: does what the Stateful App golden
+ * path rendered parse, build, validate against Kubernetes and Backstage,
+ * follow the deployment policy, and run?
+ *
+ * Every check is named and reported as pass, fail, skip (its precondition
+ * failed or a tool is missing, with the reason) or off (switched off by
+ * config, with the reason). Nothing passes silently: `ok` is true only when
+ * every check passed or was switched off, except a skip the caller asked for
+ * (`runApp: false`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkAppRuns } from './appRun';
+import { checkCatalogEntity } from './catalogEntity';
+import { CHECKS } from './checks';
+import { validateVerifyConfig } from './config';
+import { buildOverlays, checkKustomizeBuild, OverlayBuild, resolveKustomize } from './kustomize';
+import { checkKubernetesSchema } from './kubernetesSchema';
+import { acrossOverlays } from './overlays';
+import { POLICY_RULES, RuleContext, TLS_EXEMPT_OVERLAY } from './policy/rules';
+import { CheckOutcome, CheckResult, VerifyConfig, VerifyReport } from './types';
+import { errorMessage, listFiles } from './util';
+import { checkWorkflows } from './workflow';
+import { checkNoStructureFromText, checkYamlParse, parseYamlFiles } from './yamlChecks';
+
+export type { Finding, CheckResult, VerifyReport, VerifyConfig } from './types';
+export { loadVerifyConfig } from './config';
+export { formatReport } from './report';
+export { POLICY_RULES } from './policy/rules';
+export type { Rule, RuleContext } from './policy/rules';
+export { CHECKS } from './checks';
+
+const BUILD_DEPENDENTS = ['kustomize-build', 'kubernetes-schema', ...POLICY_RULES.map(r => r.name)];
+
+/**
+ * Verifies a generated repository in `dir`.
+ * - `config`: checks switched off by name, each with a reason (see loadVerifyConfig).
+ * - `runApp` (default true): start `python3 app.py` and exercise it (app-runs).
+ * - `kustomize`: 'auto' (kubectl, else kustomize, from PATH) or the path of a kubectl or kustomize binary.
+ * Throws only for a missing directory or an invalid config; every other problem is a finding.
+ */
+export async function verifyGeneratedRepo(
+  dir: string,
+  options?: { config?: VerifyConfig; runApp?: boolean; kustomize?: 'auto' | string },
+): Promise<VerifyReport> {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${dir} is not a directory`);
+  const config = validateVerifyConfig(options?.config ?? {}, 'options.config');
+  const offReason = (name: string) => config.rules?.[name]?.reason;
+  const requestedSkips = new Set<string>();
+
+  const files = listFiles(root);
+  const parsed = parseYamlFiles(root, files);
+
+  // The slow, independent parts start together: the overlay builds (in
+  // parallel among themselves) and the app run.
+  const needBuilds = BUILD_DEPENDENTS.some(name => !offReason(name));
+  const kustomize = needBuilds ? resolveKustomize(options?.kustomize ?? 'auto') : undefined;
+  const buildsPromise: Promise<OverlayBuild[] | undefined> =
+    kustomize && 'tool' in kustomize ? buildOverlays(root, kustomize.tool) : Promise.resolve(undefined);
+  let appPromise: Promise<CheckOutcome> | undefined;
+  if (!offReason('app-runs')) {
+    if (options?.runApp === false) {
+      requestedSkips.add('app-runs');
+      appPromise = Promise.resolve({ status: 'skip', findings: [], reason: 'not run: runApp is false' });
+    } else {
+      appPromise = checkAppRuns(root).catch(err => ({ status: 'fail', findings: [{ file: 'app.py', message: `could not run the app: ${errorMessage(err)}` }] }));
+    }
+  }
+  const builds = await buildsPromise.catch(() => undefined);
+  const noBuilds =
+    kustomize && 'missing' in kustomize ? `no kustomize output: ${kustomize.missing}` : 'no kustomize output';
+
+  const outcomes = new Map<string, () => CheckOutcome | Promise<CheckOutcome>>([
+    ['yaml-parse', () => checkYamlParse(parsed)],
+    ['no-structure-from-text', () => checkNoStructureFromText(parsed)],
+    [
+      'kustomize-build',
+      () =>
+        kustomize && 'tool' in kustomize && builds
+          ? checkKustomizeBuild(builds, kustomize.tool)
+          : { status: 'skip', findings: [], reason: kustomize && 'missing' in kustomize ? kustomize.missing : 'the builds did not run' },
+    ],
+    ['kubernetes-schema', () => checkKubernetesSchema(builds, noBuilds)],
+    ...POLICY_RULES.map(
+      rule =>
+        [
+          rule.name,
+          () =>
+            acrossOverlays(builds, noBuilds, (objects, build) => {
+              const ctx: RuleContext = {
+                env: build.env,
+                tlsRequired: !TLS_EXEMPT_OVERLAY.test(build.env),
+                fileOf: build.sources.fileOf,
+                sourceDoc: build.sources.sourceDoc,
+                kustomizeLabelKeys: build.sources.labelKeys,
+                imageSource: build.sources.imageSource,
+                namespaceSource: build.sources.namespaceSource,
+              };
+              return rule.check(objects, ctx);
+            }),
+        ] as [string, () => CheckOutcome],
+    ),
+    ['catalog-entity', () => checkCatalogEntity(parsed)],
+    ['workflow-syntax', () => checkWorkflows(root, files)],
+    ['app-runs', () => appPromise ?? { status: 'skip', findings: [], reason: 'not run' }],
+  ]);
+
+  const checks: CheckResult[] = [];
+  for (const info of CHECKS) {
+    const reason = offReason(info.name);
+    if (reason) {
+      checks.push({ ...info, status: 'off', reason, findings: [] });
+      continue;
+    }
+    let result: CheckOutcome;
+    try {
+      result = await outcomes.get(info.name)!();
+    } catch (err) {
+      // A crash in a check is a failure of that check, never a pass.
+      result = { status: 'fail', findings: [{ file: '.', message: `the check crashed: ${errorMessage(err)}` }] };
+    }
+    checks.push({ ...info, ...result, ...(result.reason ? { reason: result.reason } : {}) });
+  }
+  const ok = checks.every(c => c.status === 'pass' || c.status === 'off' || (c.status === 'skip' && requestedSkips.has(c.name)));
+  return { dir: root, ok, checks };
+}
