@@ -7,6 +7,7 @@ import { ConfigReader } from '@backstage/config';
 import { DefaultGithubCredentialsProvider, ScmIntegrations } from '@backstage/integration';
 import { JsonValue } from '@backstage/types';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -311,5 +312,40 @@ describe('input checks and dry run', () => {
     await expect(
       create.handler(actionContext({ input: { repoUrl: repoUrl('t'), topics: ['Bad Topic'] } }).ctx),
     ).rejects.toThrow(/topics: "Bad Topic"/);
+  });
+});
+
+describe('GitHub App credentials', () => {
+  it('creates and pushes with an App installation token from integrations.github', async () => {
+    const { privateKey } = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const appGithub = await startGithubStandin({
+      orgs: ['acme'],
+      apps: [{ appId: 7001, privateKey, installations: [{ account: 'acme' }] }],
+    });
+    try {
+      const integrations = ScmIntegrations.fromConfig(
+        new ConfigReader({
+          integrations: {
+            github: [{ host: appGithub.host, apiBaseUrl: appGithub.apiBaseUrl, apps: [{ appId: 7001, privateKey, clientId: 'x', clientSecret: 'x', webhookSecret: 'x' }] }],
+          },
+        }),
+      );
+      const deps = { integrations, credentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions: FAST };
+      const url = `${appGithub.host}?owner=acme&repo=from-app`;
+      const checkpoints = new Map<string, JsonValue>();
+      await createGithubRepoCreateAction(deps).handler(actionContext({ input: { repoUrl: url }, checkpoints }).ctx);
+      await createGithubPushAction(deps).handler(actionContext({ input: { repoUrl: url }, workspacePath: renderedSkeleton, checkpoints }).ctx);
+      expect(appGithub.countRequests({ route: '/app/installations/{installation_id}/access_tokens' })).toBeGreaterThanOrEqual(1);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clone-'));
+      git(['clone', '--quiet', appGithub.gitDir('acme', 'from-app'), dir]);
+      expect(git(['log', '--format=%an', '-1'], dir)).toMatch(/\[bot\]$/);
+      expect(fs.existsSync(path.join(dir, '.github/workflows/delivery.yml'))).toBe(true);
+    } finally {
+      await appGithub.close();
+    }
   });
 });
