@@ -154,3 +154,34 @@ it('exits 2 for a values file that does not exist', async () => {
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/nope\.yaml does not exist/);
 });
+
+it('sends the same dry-run to a running Backstage with --remote, never printing the token', async () => {
+  const { startEmbeddedScaffolder } = await import('../src/dryrun/embeddedScaffolder');
+  const { mockCredentials } = await import('@backstage/backend-test-utils');
+  const running = await startEmbeddedScaffolder();
+  const token = mockCredentials.user.token();
+  const previous = process.env.BACKSTAGE_TOKEN;
+  process.env.BACKSTAGE_TOKEN = token;
+  try {
+    const cwd = workdir();
+    const run = await cli({ cwd, json: true, runApp: false, remote: running.apiUrl.replace(/\/api\/scaffolder$/, '') });
+    expect(run.code).toBe(0);
+    expect(run.json.results[0].files).toHaveLength(SEED_TREE.length);
+    expect(run.stdout + run.stderr).not.toContain(token);
+
+    process.env.BACKSTAGE_TOKEN = 'not-a-valid-token';
+    const refused = await cli({ cwd: workdir(), verify: false, remote: running.apiUrl.replace(/\/api\/scaffolder$/, '') });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/HTTP 401/);
+    expect(refused.stdout + refused.stderr).not.toContain('not-a-valid-token');
+
+    delete process.env.BACKSTAGE_TOKEN;
+    const missing = await cli({ cwd: workdir(), remote: 'http://127.0.0.1:1' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\$BACKSTAGE_TOKEN/);
+  } finally {
+    if (previous === undefined) delete process.env.BACKSTAGE_TOKEN;
+    else process.env.BACKSTAGE_TOKEN = previous;
+    await running.stop();
+  }
+});

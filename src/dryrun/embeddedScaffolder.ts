@@ -84,7 +84,10 @@ export async function postDryRun(
   const errors: string[] = Array.isArray(body.errors)
     ? body.errors.map((e: any) => describeSchemaError(e))
     : [body.error?.message ?? `HTTP ${response.status}`];
-  return { ok: false, status: response.status, errors };
+  // A server may echo what it was sent (an unknown token, say): never pass credentials on.
+  const credentials = Object.values(headers).map(v => v.replace(/^(Bearer|token)\s+/i, '')).filter(v => v.length >= 4);
+  const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  return { ok: false, status: response.status, errors: errors.map(redact) };
 }
 
 function describeSchemaError(error: any): string {
