@@ -168,3 +168,15 @@ it('fails on timeout with what it saw when the entity never appears', async () =
     register(catalogAt(backend.url), { repoContentsUrl: `${github.url}/acme/no-such-repo/blob/main`, waitTimeoutSeconds: 2 }, workspace),
   ).rejects.toThrow(/component:default\/never-svc did not appear in the catalog within 2s \(the location is registered as [\w-]+\)/);
 });
+
+it('with validateOnly checks the rendered file and calls nothing, so it can run before the repository exists', async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'register-'));
+  fs.writeFileSync(path.join(workspace, 'catalog-info.yaml'), entityYaml('early-svc'));
+  const record: ActionRecord = { logs: [], outputs: {} };
+  await register(refusingCatalog, { validateOnly: true }, workspace, { record });
+  expect(record.outputs.entityRef).toBe('component:default/early-svc');
+  fs.writeFileSync(path.join(workspace, 'catalog-info.yaml'), entityYaml('early-svc', 'component:default/not-an-owner'));
+  await expect(register(refusingCatalog, { validateOnly: true }, workspace)).rejects.toThrow(
+    /spec\.owner "component:default\/not-an-owner" must refer to a group or user/,
+  );
+});

@@ -98,7 +98,7 @@ it('creates, fills and registers the repository from a task started like the Cre
   expect({ status: grep.status, found: grep.stdout }).toEqual({ status: 1, found: '' }); // 1: no match
 }, 120_000);
 
-it('stops at the register step on an invalid entity and registers nothing', async () => {
+it('stops on an invalid entity before the repository is created, and registers nothing', async () => {
   const values = { ...SEED_VALUES, component_id: 'bad-entity', repoUrl: `${github.host}?owner=acme&repo=bad-entity` };
   const task = await backend.waitForTask(await backend.startTask(BROKEN_TEMPLATE, values), 90_000);
   expect(task.status).toBe('failed');
@@ -107,6 +107,7 @@ it('stops at the register step on an invalid entity and registers nothing', asyn
   expect(log).toContain('catalog-info.yaml (document 1), Component bad-entity: spec.owner');
   expect(log).toContain('names an invalid entity name');
   expect(await backend.getEntity('component:default/bad-entity')).toBeUndefined();
+  expect(github.repoExists('acme', 'bad-entity')).toBe(false);
   const locations = (await (await fetch(`${backend.url}/api/catalog/locations`)).json()) as any[];
   expect(locations.map(l => l.data.target)).not.toContainEqual(expect.stringContaining('/acme/bad-entity/'));
 }, 120_000);

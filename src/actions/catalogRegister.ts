@@ -46,6 +46,16 @@ export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
         ].join('\n'),
       },
       {
+        description: 'Check the rendered catalog-info.yaml before the repository is created',
+        example: [
+          'steps:',
+          '  - id: check-entity',
+          '    action: goldenpath:catalog:register',
+          '    input:',
+          '      validateOnly: true',
+        ].join('\n'),
+      },
+      {
         description: 'Register a file by its full URL without waiting',
         example: [
           'steps:',
@@ -63,6 +73,7 @@ export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
         catalogInfoPath: z => z.string().optional().describe('Path of the catalog file in the repository and in the workspace (default /catalog-info.yaml)'),
         catalogInfoUrl: z => z.string().optional().describe('Full URL of the catalog file; replaces repoContentsUrl + catalogInfoPath'),
         optional: z => z.boolean().optional().describe('Succeed without registering when the workspace has no catalog file'),
+        validateOnly: z => z.boolean().optional().describe('Only validate the rendered file and output the entityRef, without calling the catalog: run it before creating the repository so a broken entity stops the task before anything exists'),
         waitForEntity: z => z.boolean().optional().describe('Wait until the entity is in the catalog (default true)'),
         waitTimeoutSeconds: z => z.number().optional().describe('How long to wait for the entity (default 60)'),
       },
@@ -73,7 +84,9 @@ export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
     },
     async handler(ctx) {
       const catalogInfoPath = ctx.input.catalogInfoPath ?? '/catalog-info.yaml';
-      const catalogInfoUrl = ctx.input.catalogInfoUrl ?? joinUrl(ctx.input.repoContentsUrl, catalogInfoPath);
+      const catalogInfoUrl = ctx.input.validateOnly
+        ? ctx.input.catalogInfoUrl ?? ctx.input.repoContentsUrl ?? ''
+        : ctx.input.catalogInfoUrl ?? joinUrl(ctx.input.repoContentsUrl, catalogInfoPath);
       const waitTimeoutSeconds = ctx.input.waitTimeoutSeconds ?? 60;
       if (!(waitTimeoutSeconds > 0 && waitTimeoutSeconds <= 600)) {
         throw new InputError('waitTimeoutSeconds: must be between 1 and 600');
@@ -101,6 +114,10 @@ export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
       ctx.output('entityRef', entityRef);
       ctx.output('catalogInfoUrl', catalogInfoUrl);
 
+      if (ctx.input.validateOnly) {
+        ctx.logger.info(`${relativePath} is valid: ${entities.map(e => stringifyEntityRef(e)).join(', ')}`);
+        return;
+      }
       if (ctx.isDryRun) {
         ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${entities.map(e => stringifyEntityRef(e)).join(', ')})`);
         return;
