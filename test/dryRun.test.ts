@@ -57,9 +57,7 @@ describe('dry-run with the seed example values', () => {
       },
     ]);
     const pod = sts.spec.template.spec;
-    expect(sts.spec.selector.matchLabels).toEqual(
-      expect.objectContaining(Object.fromEntries(Object.entries(sts.spec.selector.matchLabels))),
-    );
+    expect(Object.keys(sts.spec.selector.matchLabels).length).toBeGreaterThan(0);
     for (const [k, v] of Object.entries(sts.spec.selector.matchLabels)) {
       expect(sts.spec.template.metadata.labels[k]).toBe(v);
     }

@@ -216,7 +216,7 @@ describe('safety', () => {
     const repo = nextRepo();
     const record = await runCreateAndPush({ repo });
     const first = record.outputs.commitHash;
-    const again = await runCreateAndPush({ repo, checkpoints: new Map([[`github.repo.create.v1.${github.host}/acme/${repo}`, { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '', createdByTask: true }]]) });
+    const again = await runCreateAndPush({ repo, checkpoints: new Map([[`github.repo.create.v1.${github.host}/acme/${repo}`, { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '' }]]) });
     expect(again.outputs.commitHash).toBe(first);
     expect(cloneTree('acme', repo).commits).toBe(1);
   });

@@ -17,7 +17,6 @@ type CreatedRepo = {
   repo: string;
   htmlUrl: string;
   remoteUrl: string;
-  createdByTask: boolean;
 };
 
 /**
@@ -121,7 +120,7 @@ export function createGithubRepoCreateAction(options: GithubActionDeps) {
           try {
             const { data } = await request;
             ctx.logger.info(`Created the ${visibility} repository ${data.full_name}`);
-            return { owner, repo, htmlUrl: data.html_url, remoteUrl: data.clone_url, createdByTask: true };
+            return { owner, repo, htmlUrl: data.html_url, remoteUrl: data.clone_url };
           } catch (error) {
             if (githubStatus(error) !== 422) {
               return fail('create the repository', permissionToCreate(ownerType))(error);
@@ -190,7 +189,7 @@ async function adoptIfOurs(
     });
   if (createdAfterIntent && empty) {
     logger.info(`Resuming: ${owner}/${repo} was created by this task before it was interrupted`);
-    return { owner, repo, htmlUrl: data.html_url, remoteUrl: data.clone_url, createdByTask: true };
+    return { owner, repo, htmlUrl: data.html_url, remoteUrl: data.clone_url };
   }
   throw new ConflictError(
     `Repository ${owner}/${repo} already exists and was not created by this task; nothing in it was changed. Choose another name or delete it first.`,

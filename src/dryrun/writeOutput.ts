@@ -1,6 +1,5 @@
 import { deserializeDirectoryContents } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { DryRunFile } from './embeddedScaffolder';
 
 /**
@@ -37,5 +36,3 @@ export function formatTree(root: string, files: string[]): string {
   }
   return lines.join('\n');
 }
-
-export const relativeTo = (from: string, to: string) => path.relative(from, to) || '.';
