@@ -13,5 +13,9 @@ export function parseDescription(raw: unknown): DescriptionResult {
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(raw)) {
     return { ok: false, reason: 'must not contain control characters other than newlines and tabs' };
   }
+  // A lone UTF-16 surrogate cannot be written as UTF-8: files would disagree on the text.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(raw)) {
+    return { ok: false, reason: 'must be well-formed Unicode (it contains a lone surrogate)' };
+  }
   return { ok: true, value: raw };
 }

@@ -22,6 +22,17 @@ describe('componentNameProblems', () => {
     expect(componentNameProblems(name).join('; ')).toMatch(rule);
   });
 
+  it.each(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null'])(
+    'rejects %j, which YAML reads as a boolean or null',
+    name => expect(componentNameProblems(name)).toEqual([expect.stringMatching(/YAML reads as a boolean or null/)]),
+  );
+
+  it('accepts words that merely start like YAML keywords', () => {
+    for (const name of ['yes-cache', 'null-sink', 'only', 'nope', 'true-north']) {
+      expect(componentNameProblems(name)).toEqual([]);
+    }
+  });
+
   it('reports every broken rule at once', () => {
     expect(componentNameProblems(`9${'A'.repeat(60)}`).length).toBeGreaterThanOrEqual(3);
   });

@@ -2,6 +2,7 @@ import {
   CommonValidatorFunctions,
   KubernetesValidatorFunctions,
 } from '@backstage/catalog-model';
+import YAML from 'yaml';
 
 /**
  * The longest name a StatefulSet can have: its pods carry the label
@@ -35,9 +36,19 @@ export function componentNameProblems(name: unknown): string[] {
       `must be at most ${MAX_STATEFULSET_NAME_LENGTH} characters (is ${name.length}): the StatefulSet's controller-revision-hash label "<name>-<hash>" must fit in 63`,
     );
   }
+  if (problems.length === 0 && readsAsNonString(name)) {
+    problems.push(
+      'must not be a word YAML reads as a boolean or null (y, n, yes, no, on, off, true, false, null): kubectl and kustomize would not read it as a name',
+    );
+  }
   const lbName = `${name}${LOAD_BALANCER_SERVICE_SUFFIX}`;
   if (problems.length === 0 && !KubernetesValidatorFunctions.isValidObjectName(lbName)) {
     problems.push(`must leave room for the Service "${lbName}"`);
   }
   return problems;
+}
+
+/** YAML 1.1 (kubectl, kustomize, Argo CD) and 1.2 readers both, since the name is written unquoted into manifests. */
+function readsAsNonString(name: string): boolean {
+  return ['1.1', '1.2'].some(version => typeof YAML.parse(name, { version: version as '1.1' | '1.2' }) !== 'string');
 }
