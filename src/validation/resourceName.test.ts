@@ -28,7 +28,7 @@ describe('componentNameProblems', () => {
   );
 
   it('accepts words that merely start like YAML keywords', () => {
-    for (const name of ['yes-cache', 'null-sink', 'only', 'nope', 'true-north']) {
+    for (const name of ['yes-cache', 'null-sink', 'only', 'nope', 'true-north', 'e5', 'e1', 'inf', 'nan']) {
       expect(componentNameProblems(name)).toEqual([]);
     }
   });

@@ -2,7 +2,6 @@ import {
   CommonValidatorFunctions,
   KubernetesValidatorFunctions,
 } from '@backstage/catalog-model';
-import YAML from 'yaml';
 
 /**
  * The longest name a StatefulSet can have: its pods carry the label
@@ -48,7 +47,13 @@ export function componentNameProblems(name: unknown): string[] {
   return problems;
 }
 
-/** YAML 1.1 (kubectl, kustomize, Argo CD) and 1.2 readers both, since the name is written unquoted into manifests. */
+/**
+ * The lowercase words YAML 1.1 readers (go-yaml in kubectl, kustomize, Argo CD)
+ * take as booleans or null; true/false/null are also YAML 1.2's. The name is
+ * written unquoted into manifests, so such a name would not stay a string.
+ */
+const YAML_KEYWORD_NAMES = /^(y|n|yes|no|on|off|true|false|null)$/;
+
 function readsAsNonString(name: string): boolean {
-  return ['1.1', '1.2'].some(version => typeof YAML.parse(name, { version: version as '1.1' | '1.2' }) !== 'string');
+  return YAML_KEYWORD_NAMES.test(name);
 }
