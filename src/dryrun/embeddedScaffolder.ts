@@ -87,7 +87,15 @@ export async function postDryRun(
   // A server may echo what it was sent (an unknown token, say): never pass credentials on.
   const credentials = Object.values(headers).map(v => v.replace(/^(Bearer|token)\s+/i, '')).filter(v => v.length >= 4);
   const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
-  return { ok: false, status: response.status, errors: errors.map(redact) };
+  return { ok: false, status: response.status, errors: errors.map(e => truncate(redact(e))) };
+}
+
+/** The scaffolder quotes the offending value in its errors; a hostile megabyte is not worth printing. */
+const MAX_ERROR_LENGTH = 1000;
+function truncate(text: string): string {
+  return text.length <= MAX_ERROR_LENGTH
+    ? text
+    : `${text.slice(0, MAX_ERROR_LENGTH)}… (${text.length - MAX_ERROR_LENGTH} more characters)`;
 }
 
 function describeSchemaError(error: any): string {
