@@ -7,31 +7,11 @@
  * an error naming its field, or it renders exactly where it belongs and every
  * file still reads the same for the tools that read it.
  */
-import { JsonObject } from '@backstage/types';
 import YAML from 'yaml';
-import { DryRunResult, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle, TemplateBundle } from '../../src/dryrun/templateBundle';
-import { ENVIRONMENTS, fileText, kustomizeAll, SEED_VALUES, TEMPLATE_FILE, yamlDocs } from '../support/rendered';
+import { ENVIRONMENTS, fileText, kustomizeAll, yamlDocs } from '../support/rendered';
+import { expectRefusedNaming, useSeedDryRun } from '../support/seedDryRun';
 
-let scaffolder: EmbeddedScaffolder;
-let bundle: TemplateBundle;
-
-beforeAll(async () => {
-  scaffolder = await startEmbeddedScaffolder();
-  bundle = loadTemplateBundle(TEMPLATE_FILE);
-}, 60_000);
-afterAll(() => scaffolder?.stop());
-
-const dryRun = (changes: Record<string, unknown>) => scaffolder.dryRun(bundle, { ...SEED_VALUES, ...changes } as JsonObject);
-
-/** A rejection that names the field, as the form ("component_id: ...") or the validate action ("- name: ...") words it. */
-function expectRefusedNaming(result: DryRunResult, names: string[]): void {
-  expect(result.ok).toBe(false);
-  if (result.ok) return;
-  expect(result.status).toBe(400);
-  const message = result.errors.join('\n');
-  expect({ message, namesTheField: names.some(n => new RegExp(`(^|\\n)(- )?${n}: `).test(message)) }).toEqual({ message, namesTheField: true });
-}
+const dryRun = useSeedDryRun();
 
 describe('component names that YAML 1.1 reads as booleans (found by property 1, YAML 1.1 reading; confirmed by kubectl kustomize)', () => {
   // Minimal value: "y". Accepted by the form and the validate action, then written unquoted
