@@ -72,8 +72,9 @@ export function createGithubPushAction(options: GithubActionDeps) {
       const sourceDir = getRepoSourceDirectory(ctx.workspacePath, ctx.input.sourcePath);
       const files = await readWorkspaceFiles(sourceDir);
       const expectedTree = treeSha(files);
-      const binaryCount = files.filter(f => !isInlineText(f.content)).length;
-      ctx.logger.info(`${files.length} files (${binaryCount} binary) to push to ${owner}/${repo}@${branch}, tree ${expectedTree}`);
+      // Decided once: binary files go up as blobs, the rest inline in the tree request.
+      const binaryPaths = new Set(files.filter(f => !isInlineText(f.content)).map(f => f.path));
+      ctx.logger.info(`${files.length} files (${binaryPaths.size} binary) to push to ${owner}/${repo}@${branch}, tree ${expectedTree}`);
 
       if (ctx.isDryRun) {
         ctx.output('commitHash', DRY_RUN_COMMIT);
@@ -90,6 +91,7 @@ export function createGithubPushAction(options: GithubActionDeps) {
           const pusher = new TreePusher(octokit, owner, repo, options.clientOptions.repoReadyTimeoutMs, fail, ctx.logger);
           return pusher.push({
             files,
+            binaryPaths,
             expectedTree,
             branch,
             message: ctx.input.commitMessage ?? 'Initial commit from the Stateful App golden path',
@@ -107,6 +109,7 @@ export function createGithubPushAction(options: GithubActionDeps) {
 
 type PushRequest = {
   files: GitFile[];
+  binaryPaths: Set<string>;
   expectedTree: string;
   branch: string;
   message: string;
@@ -149,7 +152,7 @@ class TreePusher {
       bootstrapBranch = await this.bootstrap();
     }
 
-    const binaryShas = await this.uploadBinaryBlobs(req.files);
+    const binaryShas = await this.uploadBinaryBlobs(req.files.filter(f => req.binaryPaths.has(f.path)));
     const tree = await this.whenReady(
       () =>
         this.octokit.rest.git.createTree({
@@ -236,9 +239,8 @@ class TreePusher {
     return repository.data.default_branch;
   }
 
-  private async uploadBinaryBlobs(files: GitFile[]): Promise<Map<string, string>> {
+  private async uploadBinaryBlobs(binaries: GitFile[]): Promise<Map<string, string>> {
     const { owner, repo } = this;
-    const binaries = files.filter(f => !isInlineText(f.content));
     const shas = new Map<string, string>();
     for (let i = 0; i < binaries.length; i += BLOB_CONCURRENCY) {
       await Promise.all(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { listFiles } from '../util/listFiles';
 
 export type BundleFile = { path: string; base64Content: string };
 
@@ -70,18 +71,4 @@ export function loadTemplateBundle(templateFile: string): TemplateBundle {
 
 function isOutsideRelative(url: string): boolean {
   return !/^[a-z][a-z0-9+.-]*:/i.test(url) && path.posix.normalize(url).startsWith('../');
-}
-
-/** Every file below `dir`, as POSIX paths relative to it (dot-folders included, e.g. .github). */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) out.push(child);
-    }
-  };
-  walk('');
-  return out.sort();
 }

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { createGithubPushAction } from '../../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../../src/actions/githubRepoCreate';
 import { DEFAULT_GITHUB_CLIENT_OPTIONS } from '../../src/github/clientOptions';
+import { listFiles } from '../../src/util/listFiles';
 import { DEFAULT_TOKEN, startGithubStandin } from '../github-standin';
 import { actionContext } from '../support/actionContext';
 
@@ -102,12 +103,6 @@ async function main() {
   const header = ['skeleton', 'Git Data push: requests', 'ms', 'Contents API per file: requests', 'ms', 'commits (Contents API)'];
   const table = [header, header.map(() => '---'), ...rows].map(r => `| ${r.join(' | ')} |`).join('\n');
   process.stdout.write(`${table}\n\nNode ${process.version}, ${os.cpus().length} CPUs, GitHub stand-in on loopback, write pacing off.\n`);
-}
-
-function listFiles(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap(e =>
-    e.isDirectory() ? listFiles(dir, path.join(rel, e.name)) : [path.join(rel, e.name)],
-  );
 }
 
 main().catch(error => {
