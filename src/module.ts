@@ -1,5 +1,5 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
-import { DefaultGithubCredentialsProvider, ScmIntegrations } from '@backstage/integration';
+import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
@@ -9,7 +9,7 @@ import { createGithubRepoCreateAction } from './actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from './actions/validate';
 import { readGithubClientOptions } from './github/clientOptions';
 import { yamlQuoteFilter } from './templating/yamlQuote';
-import { readStatefulAppPolicy } from './validation/config';
+import { readStatefulAppPolicy } from './validation/platformPolicy';
 
 /**
  * Adds the Stateful App golden path actions to the scaffolder:
@@ -30,9 +30,7 @@ export const statefulAppModule = createBackendModule({
         // Both read at start-up, so a broken setting stops the backend instead of the first task.
         const policy = readStatefulAppPolicy(config);
         const clientOptions = readGithubClientOptions(config);
-        const integrations = ScmIntegrations.fromConfig(config);
-        const credentialsProvider = DefaultGithubCredentialsProvider.fromIntegrations(integrations);
-        const github = { integrations, credentialsProvider, clientOptions };
+        const github = { integrations: ScmIntegrations.fromConfig(config), clientOptions };
 
         scaffolder.addActions(
           createValidateStatefulAppAction({ policy }),

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { GoldenPathBackend, startGoldenPathBackend } from './support/backends';
-import { REPO_ROOT, SEED_TREE, SEED_VALUES } from './support/rendered';
+import { REPO_ROOT } from './support/rendered';
 
 let backend: GoldenPathBackend;
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runDryRunCommand } from '../src/cli/dryRunCommand';
+import { runDryRunCommand } from '../cli/src/dryRunCommand';
 import { REPO_ROOT, SEED_TREE } from './support/rendered';
 
 type Run = { code: number; stdout: string; stderr: string; json?: any };
@@ -91,7 +91,7 @@ it.each([
     'a -lb Service whose selector no longer matches the pods',
     (dir: string) => {
       for (const env of ['dev', 'test', 'staging', 'prod']) {
-        replaceIn(path.join(dir, `skeleton/deploy/overlays/${env}/service.yaml`), /  selector:\n    app.kubernetes.io\/name: .*\n/, '  selector:\n    app.kubernetes.io/name: someone-else\n');
+        replaceIn(path.join(dir, `skeleton/deploy/overlays/${env}/service.yaml`), / {2}selector:\n {4}app.kubernetes.io\/name: .*\n/, '  selector:\n    app.kubernetes.io/name: someone-else\n');
       }
     },
     'services-target-pods',
@@ -156,7 +156,7 @@ it('exits 2 for a values file that does not exist', async () => {
 });
 
 it('sends the same dry-run to a running Backstage with --remote, never printing the token', async () => {
-  const { startEmbeddedScaffolder } = await import('../src/dryrun/embeddedScaffolder');
+  const { startEmbeddedScaffolder } = await import('../cli/src/dryrun/embeddedScaffolder');
   const { mockCredentials } = await import('@backstage/backend-test-utils');
   const running = await startEmbeddedScaffolder();
   const token = mockCredentials.user.token();

@@ -3,8 +3,8 @@
  * as the template editor and our CLI run it.
  */
 import YAML from 'yaml';
-import { EmbeddedScaffolder, startEmbeddedScaffolder, DryRunFile } from '../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle, TemplateBundle } from '../src/dryrun/templateBundle';
+import { EmbeddedScaffolder, startEmbeddedScaffolder, DryRunFile } from '../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle, TemplateBundle } from '../cli/src/dryrun/templateBundle';
 import { ENVIRONMENTS, fileText, kustomizeAll, SEED_TREE, SEED_VALUES, TEMPLATE_FILE, yamlDocs } from './support/rendered';
 
 let scaffolder: EmbeddedScaffolder;

@@ -16,8 +16,8 @@ import { createGithubRepoCreateAction } from '../src/actions/githubRepoCreate';
 import { GithubClientOptions } from '../src/github/clientOptions';
 import { DEFAULT_TOKEN, GithubStandin, startGithubStandin } from './github-standin';
 import { actionContext, ActionRecord } from './support/actionContext';
-import { startEmbeddedScaffolder } from '../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle } from '../src/dryrun/templateBundle';
+import { startEmbeddedScaffolder } from '../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle } from '../cli/src/dryrun/templateBundle';
 import { SEED_VALUES, TEMPLATE_FILE, writeFiles } from './support/rendered';
 
 const FAST: GithubClientOptions = {
@@ -51,7 +51,7 @@ function actions(token = DEFAULT_TOKEN, clientOptions = FAST) {
   const integrations = ScmIntegrations.fromConfig(
     new ConfigReader({ integrations: { github: [{ host: github.host, apiBaseUrl: github.apiBaseUrl, token }] } }),
   );
-  const deps = { integrations, credentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions };
+  const deps = { integrations, githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions };
   return { create: createGithubRepoCreateAction(deps), push: createGithubPushAction(deps) };
 }
 
@@ -257,7 +257,7 @@ describe('permission errors fail at once and name the credential', () => {
     const record: ActionRecord = { logs: [], outputs: {} };
     const secret = 'ghp_THIS_IS_A_REVOKED_SECRET_123';
     const error = await runCreateAndPush({ repo: nextRepo(), token: secret, record }).catch(e => e);
-    expect(error.name).toBe('NotAllowedError');
+    expect(error.name).toBe('AuthenticationError');
     expect(error.message).toMatch(/rejected the integrations\.github token for 127\.0\.0\.1:\d+.*401/);
     expect(github.requests.length).toBe(1);
     const everything = `${error.message}\n${error.stack}\n${record.logs.join('\n')}\n${JSON.stringify(record.outputs)}`;
@@ -334,7 +334,7 @@ describe('GitHub App credentials', () => {
           },
         }),
       );
-      const deps = { integrations, credentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions: FAST };
+      const deps = { integrations, githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions: FAST };
       const url = `${appGithub.host}?owner=acme&repo=from-app`;
       const checkpoints = new Map<string, JsonValue>();
       await createGithubRepoCreateAction(deps).handler(actionContext({ input: { repoUrl: url }, checkpoints }).ctx);

@@ -1,14 +1,15 @@
 import { BackstageCredentials, LoggerService, resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef, ANNOTATION_ORIGIN_LOCATION } from '@backstage/catalog-model';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, isError, ResponseError, ServiceUnavailableError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
 import { validateCatalogFile } from '../catalog/entityValidation';
+import { retryWithBackoff } from '../util/retry';
 
 export const CATALOG_REGISTER_ACTION_ID = 'goldenpath:catalog:register';
 
-export type CatalogRegisterOptions = {
+export type CatalogRegisterActionOptions = {
   catalog: CatalogService;
   /** Attempts at reaching the catalog before failing (it may be restarting). */
   attempts?: number;
@@ -21,7 +22,7 @@ export type CatalogRegisterOptions = {
  * entity in it as the catalog will, and waits until the entity is really in
  * the catalog so the task's "Open in catalog" link works on the first click.
  */
-export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
+export function createCatalogRegisterAction(options: CatalogRegisterActionOptions) {
   const { catalog } = options;
   const attempts = options.attempts ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 1000;
@@ -154,7 +155,7 @@ export function createCatalogRegisterAction(options: CatalogRegisterOptions) {
             ctx.logger.info(`Registered ${target}`);
           } catch (error) {
             // Registered meanwhile (a resumed task, a concurrent refresh): same target, so success.
-            if ((error as Error).name !== 'ConflictError') throw error;
+            if (catalogStatus(error) !== 409) throw error;
             ctx.logger.info(`${target} was already registered`);
           }
         },
@@ -174,6 +175,24 @@ function joinUrl(base: string | undefined, filePath: string): string {
   return `${base.replace(/\/+$/, '')}/${filePath.replace(/^\/+/, '')}`;
 }
 
+/**
+ * The HTTP status of a catalog failure: the catalog client throws a
+ * ResponseError, the in-process catalog service the typed error itself.
+ */
+function catalogStatus(error: unknown): number | undefined {
+  if (error instanceof ResponseError) return error.statusCode;
+  if (!isError(error)) return undefined;
+  const byName: Record<string, number> = {
+    InputError: 400,
+    AuthenticationError: 401,
+    NotAllowedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+  };
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : byName[error.name];
+}
+
 /** Retries only what looks like an unreachable or failing catalog (network errors, 5xx). */
 async function retryUnavailable<T>(
   what: string,
@@ -182,30 +201,31 @@ async function retryUnavailable<T>(
   delayMs: number,
   logger: LoggerService,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const status = (error as any)?.response?.status ?? (error as any)?.statusCode;
-      const unavailable = status === undefined ? !isAnswerError(error) : status >= 500;
-      if (!unavailable) throw error;
-      if (attempt >= attempts) {
-        throw new Error(
-          `The catalog could not ${what} after ${attempts} attempts: ${(error as Error).message}`,
-        );
-      }
-      logger.warn(`The catalog could not ${what} (attempt ${attempt}/${attempts}): ${(error as Error).message}; retrying`);
-      await new Promise(r => setTimeout(r, delayMs * attempt));
-    }
+  try {
+    return await retryWithBackoff(call, {
+      retries: attempts - 1,
+      minDelayMs: delayMs,
+      maxDelayMs: delayMs * 8,
+      retryIf: error => {
+        const status = catalogStatus(error);
+        return status === undefined || status >= 500;
+      },
+      onRetry: (error, attempt) =>
+        logger.warn(`The catalog could not ${what} (attempt ${attempt}/${attempts}): ${errorMessage(error)}; retrying`),
+    });
+  } catch (error) {
+    const status = catalogStatus(error);
+    if (status !== undefined && status < 500) throw error;
+    throw new ServiceUnavailableError(`The catalog could not ${what} after ${attempts} attempts: ${errorMessage(error)}`);
   }
 }
 
-/** Errors that are the catalog's answer (not found, conflict, bad input), not a failure to reach it. */
-function isAnswerError(error: unknown): boolean {
-  return ['ConflictError', 'NotFoundError', 'InputError', 'NotAllowedError', 'AuthenticationError'].includes(
-    (error as Error)?.name,
-  );
+function errorMessage(error: unknown): string {
+  return isError(error) ? error.message : String(error);
 }
+
+/** Thrown while an entity is not in the catalog yet, so the poll can retry it. */
+class EntitiesPending extends Error {}
 
 async function waitForEntities(
   catalog: CatalogService,
@@ -216,22 +236,30 @@ async function waitForEntities(
   logger: LoggerService,
   locationRef: string,
 ) {
-  const deadline = Date.now() + timeoutMs;
   const pending = new Set(entities.map(e => stringifyEntityRef(e)));
-  while (pending.size) {
-    for (const ref of [...pending]) {
-      const found = await catalog.getEntityByRef(ref, { credentials }).catch(() => undefined);
-      if (found) pending.delete(ref);
-    }
-    if (!pending.size) break;
-    if (Date.now() >= deadline) {
-      const location = await catalog.getLocationByRef(locationRef, { credentials }).catch(() => undefined);
-      throw new Error(
-        `Registered ${locationRef.slice(4)}, but ${[...pending].join(', ')} did not appear in the catalog within ${timeoutMs / 1000}s ` +
-          `(the location is ${location ? `registered as ${location.id}` : 'not listed'}); check the location's processing errors in the catalog`,
-      );
-    }
-    await new Promise(r => setTimeout(r, pollIntervalMs));
+  try {
+    await retryWithBackoff(
+      async () => {
+        for (const ref of [...pending]) {
+          const found = await catalog.getEntityByRef(ref, { credentials }).catch(() => undefined);
+          if (found) pending.delete(ref);
+        }
+        if (pending.size) throw new EntitiesPending([...pending].join(', '));
+      },
+      {
+        minDelayMs: pollIntervalMs,
+        maxDelayMs: pollIntervalMs * 4,
+        maxTimeMs: timeoutMs,
+        retryIf: error => error instanceof EntitiesPending,
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof EntitiesPending)) throw error;
+    const location = await catalog.getLocationByRef(locationRef, { credentials }).catch(() => undefined);
+    throw new ServiceUnavailableError(
+      `Registered ${locationRef.slice(4)}, but ${error.message} did not appear in the catalog within ${timeoutMs / 1000}s ` +
+        `(the location is ${location ? `registered as ${location.id}` : 'not listed'}); check the location's processing errors in the catalog`,
+    );
   }
   logger.info(`${entities.map(e => stringifyEntityRef(e)).join(', ')} ${entities.length > 1 ? 'are' : 'is'} in the catalog`);
 }

@@ -1,6 +1,6 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { connectToRepository, FailureFactory, GithubActionDeps, GithubClient } from '../github/client';
+import { connectToRepository, FailureFactory, GithubActionOptions, GithubClient, resolveGithubActionOptions } from '../github/client';
 import { githubStatus } from '../github/errors';
 import { resolveGithubRepo } from '../github/repoUrl';
 
@@ -27,7 +27,8 @@ type CreatedRepo = {
  * after a crash finds "its" repository instead of failing on it, while a
  * repository that existed before this task is a conflict and is left untouched.
  */
-export function createGithubRepoCreateAction(options: GithubActionDeps) {
+export function createGithubRepoCreateAction(actionOptions: GithubActionOptions) {
+  const options = resolveGithubActionOptions(actionOptions);
   return createTemplateAction({
     id: GITHUB_REPO_CREATE_ACTION_ID,
     description:

@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { StatefulAppPolicy } from '../validation/config';
+import { DEFAULT_POLICY, StatefulAppPolicy } from '../validation/platformPolicy';
 import { describeProblem, validateStatefulApp } from '../validation/statefulApp';
 
 export const VALIDATE_ACTION_ID = 'goldenpath:stateful:validate';
@@ -13,8 +13,13 @@ export const VALIDATE_ACTION_ID = 'goldenpath:stateful:validate';
  * validates input against the JSON schema converted from zod, where
  * refinements and transforms are lost.
  */
-export function createValidateStatefulAppAction(options: { policy: StatefulAppPolicy }) {
-  const { policy } = options;
+export type ValidateStatefulAppActionOptions = {
+  /** The platform's limits; defaults to DEFAULT_POLICY (gp3 volumes, 1 to 9 replicas). */
+  policy?: StatefulAppPolicy;
+};
+
+export function createValidateStatefulAppAction(options: ValidateStatefulAppActionOptions = {}) {
+  const policy = options.policy ?? DEFAULT_POLICY;
   return createTemplateAction({
     id: VALIDATE_ACTION_ID,
     description:

@@ -1,19 +1,16 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
+import { DefaultGithubCredentialsProvider, GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
-import { GithubClientOptions } from './clientOptions';
-import { describeGithubFailure } from './errors';
+import { DEFAULT_GITHUB_CLIENT_OPTIONS, GithubClientOptions } from './clientOptions';
+import { CredentialSource, describeGithubFailure } from './errors';
 import { GithubRepoLocation } from './repoUrl';
 
 const GoldenPathOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
 export type GithubClient = Octokit;
-
-/** Which credential a request used, for error messages (never the credential itself). */
-export type CredentialSource = 'token input' | 'integrations.github token' | 'GitHub App installation';
 
 /**
  * An Octokit for one repository's host, authenticated the Backstage way:
@@ -79,12 +76,30 @@ export async function createGithubClient(opts: {
   return { octokit, credentialSource };
 }
 
-/** What every GitHub action of this module is built from. */
+/** Options of this module's GitHub action factories, defaulted the way module-github's are. */
+export type GithubActionOptions = {
+  integrations: ScmIntegrationRegistry;
+  /** Where credentials come from; defaults to integrations.github (token or GitHub App). */
+  githubCredentialsProvider?: GithubCredentialsProvider;
+  /** Retry, pacing and readiness settings; unset ones take DEFAULT_GITHUB_CLIENT_OPTIONS. */
+  clientOptions?: Partial<GithubClientOptions>;
+};
+
+/** GithubActionOptions with every default applied. */
 export type GithubActionDeps = {
   integrations: ScmIntegrationRegistry;
   credentialsProvider: GithubCredentialsProvider;
   clientOptions: GithubClientOptions;
 };
+
+export function resolveGithubActionOptions(options: GithubActionOptions): GithubActionDeps {
+  return {
+    integrations: options.integrations,
+    credentialsProvider:
+      options.githubCredentialsProvider ?? DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
+    clientOptions: { ...DEFAULT_GITHUB_CLIENT_OPTIONS, ...options.clientOptions },
+  };
+}
 
 /** A GitHub-failure translator bound to one repository: `failure(action, permission)(error)` throws. */
 export type FailureFactory = (action: string, permission: string) => (error: unknown) => never;

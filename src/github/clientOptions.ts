@@ -1,4 +1,6 @@
 import { Config } from '@backstage/config';
+import { z } from 'zod';
+import { configNumber, describeConfigIssues } from '../validation/platformPolicy';
 
 /** How hard the GitHub client tries before it gives up; read from `goldenPath.github` in app-config. */
 export type GithubClientOptions = {
@@ -25,22 +27,23 @@ export const DEFAULT_GITHUB_CLIENT_OPTIONS: GithubClientOptions = {
   repoReadyTimeoutMs: 30_000,
 };
 
+const CONFIG_KEY = 'goldenPath.github';
+const setting = (key: keyof GithubClientOptions) =>
+  configNumber.pipe(z.number().min(0, 'must be a number of at least 0')).default(DEFAULT_GITHUB_CLIENT_OPTIONS[key]);
+
+const clientOptionsSchema = z.object({
+  retries: setting('retries'),
+  retryBaseDelayMs: setting('retryBaseDelayMs'),
+  maxRetryAfterSeconds: setting('maxRetryAfterSeconds'),
+  rateLimitRetries: setting('rateLimitRetries'),
+  writePacingMs: setting('writePacingMs'),
+  repoReadyTimeoutMs: setting('repoReadyTimeoutMs'),
+}).strict();
+
 export function readGithubClientOptions(config?: Config): GithubClientOptions {
-  const section = config?.getOptionalConfig('goldenPath.github');
-  if (!section) return DEFAULT_GITHUB_CLIENT_OPTIONS;
-  const read = (key: keyof GithubClientOptions) => {
-    const value = section.getOptionalNumber(key) ?? DEFAULT_GITHUB_CLIENT_OPTIONS[key];
-    if (!Number.isFinite(value) || value < 0) {
-      throw new Error(`goldenPath.github.${key} must be a number of at least 0, got ${value}`);
-    }
-    return value;
-  };
-  return {
-    retries: read('retries'),
-    retryBaseDelayMs: read('retryBaseDelayMs'),
-    maxRetryAfterSeconds: read('maxRetryAfterSeconds'),
-    rateLimitRetries: read('rateLimitRetries'),
-    writePacingMs: read('writePacingMs'),
-    repoReadyTimeoutMs: read('repoReadyTimeoutMs'),
-  };
+  const parsed = clientOptionsSchema.safeParse(config?.getOptional<unknown>(CONFIG_KEY) ?? {});
+  if (!parsed.success) {
+    throw new Error(describeConfigIssues(CONFIG_KEY, parsed.error));
+  }
+  return parsed.data;
 }

@@ -1,5 +1,7 @@
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CredentialSource } from './client';
+import { AuthenticationError, ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+
+/** Which credential a request used, for error messages (never the credential itself). */
+export type CredentialSource = 'token input' | 'integrations.github token' | 'GitHub App installation';
 
 /** GitHub's answer, as octokit's RequestError carries it. */
 export function githubStatus(error: unknown): number | undefined {
@@ -26,7 +28,7 @@ export function describeGithubFailure(
   const github = githubMessage(error);
   const where = `${context.action} ${context.target}`;
   if (status === 401) {
-    return new NotAllowedError(
+    return new AuthenticationError(
       `GitHub rejected the ${context.credentialSource} for ${context.host} while trying to ${where} (401 ${github}): the credential is missing, expired or revoked`,
     );
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { RuleResult } from './result';
 
 /** Paths the image's operating system owns; a volume mounted there would hide or break it. */
 export const SYSTEM_PATHS = [
@@ -12,9 +13,8 @@ export const SYSTEM_PATHS = [
  */
 export const IMAGE_PATHS = ['/app', '/tmp'] as const;
 
-export type MountPathResult = { ok: true; value: string } | { ok: false; reason: string };
 
-export function parseMountPath(raw: unknown): MountPathResult {
+export function parseMountPath(raw: unknown): RuleResult<string> {
   if (typeof raw !== 'string' || raw === '') {
     return { ok: false, reason: 'is required' };
   }

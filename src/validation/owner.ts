@@ -4,17 +4,17 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { RuleResult } from './result';
 
 export const OWNER_KINDS = ['group', 'user'] as const;
 
-export type OwnerResult = { ok: true; value: string } | { ok: false; reason: string };
 
 /**
  * Checks an owner the way the catalog will, before anything is created:
  * a Group or User reference whose parts are valid entity names.
  * Outputs the full reference (`group:default/platform-team`).
  */
-export function parseOwnerRef(raw: unknown): OwnerResult {
+export function parseOwnerRef(raw: unknown): RuleResult<string> {
   if (typeof raw !== 'string' || raw === '') {
     return { ok: false, reason: 'is required (a Group or User, e.g. group:default/platform-team)' };
   }

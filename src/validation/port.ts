@@ -1,11 +1,11 @@
+import { RuleResult } from './result';
 /** Lowest port a container can bind as a non-root user with every capability dropped. */
 export const MIN_UNPRIVILEGED_PORT = 1024;
 export const MAX_PORT = 65535;
 
-export type PortResult = { ok: true; value: number } | { ok: false; reason: string };
 
 /** Accepts a number or a numeric string (form values may arrive as either). */
-export function parseContainerPort(raw: unknown, deniedPorts: readonly number[] = []): PortResult {
+export function parseContainerPort(raw: unknown, deniedPorts: readonly number[] = []): RuleResult<number> {
   let port: number;
   if (typeof raw === 'number') {
     port = raw;

@@ -1,3 +1,5 @@
+import { RuleResult } from './result';
+
 /**
  * Parsing of Kubernetes resource quantities as used for disk sizes
  * (`volumeClaimTemplates[].spec.resources.requests.storage`).
@@ -25,13 +27,10 @@ export type DiskQuantity = {
   bytes: bigint;
 };
 
-export type ParseResult =
-  | { ok: true; value: DiskQuantity }
-  | { ok: false; reason: string };
 
 const QUANTITY_SHAPE = /^(\d+)(?:\.(\d+))?([A-Za-z]*)$/;
 
-export function parseDiskQuantity(raw: unknown): ParseResult {
+export function parseDiskQuantity(raw: unknown): RuleResult<DiskQuantity> {
   if (typeof raw !== 'string' || raw.trim() === '') {
     return { ok: false, reason: 'must be a size such as 10Gi' };
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY } from './config';
+import { DEFAULT_POLICY } from './platformPolicy';
 import { describeProblem, validateStatefulApp } from './statefulApp';
 
 const good = {

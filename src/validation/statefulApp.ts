@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, Environment, StatefulAppPolicy } from './config';
+import { ENVIRONMENTS, Environment, StatefulAppPolicy } from './platformPolicy';
 import { componentNameProblems } from './resourceName';
 import { formatBytes, parseDiskQuantity } from './quantity';
 import { parseContainerPort } from './port';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { createGithubPushAction } from '../../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../../src/actions/githubRepoCreate';
 import { DEFAULT_GITHUB_CLIENT_OPTIONS } from '../../src/github/clientOptions';
-import { listFiles } from '../../src/util/listFiles';
+import { listFiles } from '../../cli/src/util/listFiles';
 import { DEFAULT_TOKEN, startGithubStandin } from '../github-standin';
 import { actionContext } from '../support/actionContext';
 
@@ -49,7 +49,7 @@ async function main() {
   );
   const deps = {
     integrations,
-    credentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+    githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations),
     clientOptions: { ...DEFAULT_GITHUB_CLIENT_OPTIONS, writePacingMs: 0 },
   };
   const create = createGithubRepoCreateAction(deps);

@@ -57,6 +57,8 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
 
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
+  // Known only once the server listens; the listener reads it later.
+  // eslint-disable-next-line prefer-const
   let urls: Urls | undefined;
   const server = http.createServer(createRequestListener({ state, credentials, faults, requests, routes, urls: () => urls! }));
   server.keepAliveTimeout = 5_000;

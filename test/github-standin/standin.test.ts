@@ -73,7 +73,7 @@ afterAll(async () => {
 describe('start-up', () => {
   it('starts fast and listens on loopback only', async () => {
     const stats = specStats();
-    // eslint-disable-next-line no-console
+     
     console.log(`github-standin: first start ${startupMs.toFixed(0)} ms (OpenAPI ${stats.fromCache ? 'from trimmed cache' : 'parsed from @octokit/openapi'} in ${stats.loadMs.toFixed(0)} ms, ${stats.operations} operations)`);
     const t0 = performance.now();
     const second = await startGithubStandin();
@@ -510,7 +510,7 @@ describe('Git Data API with real objects', () => {
     const t0 = performance.now();
     const tree = await octokit.rest.git.createTree({ ...repo, tree: entries });
     const ms = performance.now() - t0;
-    // eslint-disable-next-line no-console
+     
     console.log(`github-standin: 1,000-file create-tree in ${ms.toFixed(0)} ms`);
     const commit = await octokit.rest.git.createCommit({ ...repo, message: 'big', tree: tree.data.sha, parents: [] });
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/big', sha: commit.data.sha });
@@ -733,7 +733,7 @@ describe('overhead', () => {
     for (let i = 0; i < 100; i++) await octokit.rest.repos.get({ owner: 'acme', repo: 'svc-meta' });
     const octoMs = (performance.now() - t0) / 100;
     agent.destroy();
-    // eslint-disable-next-line no-console
+     
     console.log(`github-standin: GET /repos/{owner}/{repo} ${rawMs.toFixed(2)} ms/request (keep-alive http), ${octoMs.toFixed(2)} ms via @octokit/rest`);
     expect(rawMs).toBeLessThan(20);
   });

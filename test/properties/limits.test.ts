@@ -4,7 +4,7 @@
  * server's 10 MB body limit, a 413), and the largest values the template
  * accepts render a bounded amount of text.
  */
-import { DryRunResult } from '../../src/dryrun/embeddedScaffolder';
+import { DryRunResult } from '../../cli/src/dryrun/embeddedScaffolder';
 import { SEED_TREE, yamlDocs } from '../support/rendered';
 import { expectRefusedNaming as expectRefusedNamingAny, useSeedDryRun } from '../support/seedDryRun';
 

@@ -10,8 +10,8 @@
  */
 import fc from 'fast-check';
 import { JsonObject } from '@backstage/types';
-import { EmbeddedScaffolder, startEmbeddedScaffolder } from '../../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle, TemplateBundle } from '../../src/dryrun/templateBundle';
+import { EmbeddedScaffolder, startEmbeddedScaffolder } from '../../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle, TemplateBundle } from '../../cli/src/dryrun/templateBundle';
 import { TEMPLATE_FILE } from '../support/rendered';
 import { applyChanges, changedFields, Field, FIELDS, fewFieldCases, manyFieldCases } from './support/arbitraries';
 import { InMemoryPipeline } from './support/inMemoryPipeline';

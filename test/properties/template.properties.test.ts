@@ -33,8 +33,8 @@
  */
 import fc from 'fast-check';
 import { JsonObject } from '@backstage/types';
-import { DryRunFile, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle, TemplateBundle } from '../../src/dryrun/templateBundle';
+import { DryRunFile, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle, TemplateBundle } from '../../cli/src/dryrun/templateBundle';
 import { ENVIRONMENTS, SEED_VALUES, TEMPLATE_FILE } from '../support/rendered';
 import { applyChanges, changedFields, Field, FIELDS, fewFieldCases, manyFieldCases } from './support/arbitraries';
 import { BranchCounter, configureFastCheck, expectBothBranches, FULL_RUNS, KUSTOMIZE_CASES, propertySeed, shrinkBudget, timeoutFor } from './support/knobs';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DryRunFile } from '../../src/dryrun/embeddedScaffolder';
+import { DryRunFile } from '../../cli/src/dryrun/embeddedScaffolder';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const TEMPLATE_FILE = path.join(REPO_ROOT, 'templates/stateful-app/template.yaml');

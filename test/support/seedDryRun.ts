@@ -1,6 +1,6 @@
 import { JsonObject } from '@backstage/types';
-import { DryRunResult, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../src/dryrun/embeddedScaffolder';
-import { loadTemplateBundle, TemplateBundle } from '../../src/dryrun/templateBundle';
+import { DryRunResult, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle, TemplateBundle } from '../../cli/src/dryrun/templateBundle';
 import { SEED_VALUES, TEMPLATE_FILE } from './rendered';
 
 /**

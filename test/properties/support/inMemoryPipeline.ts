@@ -9,12 +9,12 @@ import { createCatalogRegisterAction } from '../../../src/actions/catalogRegiste
 import { createGithubPushAction } from '../../../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../../../src/actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from '../../../src/actions/validate';
-import { DryRunFile, DryRunResult } from '../../../src/dryrun/embeddedScaffolder';
-import { TemplateBundle } from '../../../src/dryrun/templateBundle';
-import { listFiles } from '../../../src/util/listFiles';
+import { DryRunFile, DryRunResult } from '../../../cli/src/dryrun/embeddedScaffolder';
+import { TemplateBundle } from '../../../cli/src/dryrun/templateBundle';
+import { listFiles } from '../../../cli/src/util/listFiles';
 import { DEFAULT_GITHUB_CLIENT_OPTIONS } from '../../../src/github/clientOptions';
 import { yamlQuoteFilter } from '../../../src/templating/yamlQuote';
-import { DEFAULT_POLICY } from '../../../src/validation/config';
+import { DEFAULT_POLICY } from '../../../src/validation/platformPolicy';
 import { actionContext } from '../../support/actionContext';
 
 /**
@@ -55,7 +55,7 @@ export class InMemoryPipeline {
   constructor(private readonly bundle: TemplateBundle) {
     const github = {
       integrations: this.integrations,
-      credentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(this.integrations),
+      githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(this.integrations),
       clientOptions: DEFAULT_GITHUB_CLIENT_OPTIONS,
     };
     // The module's actions, built as module.ts builds them (with the default policy and no app-config).

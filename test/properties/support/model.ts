@@ -6,7 +6,7 @@ import {
 } from '@backstage/catalog-model';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DryRunFile } from '../../../src/dryrun/embeddedScaffolder';
+import { DryRunFile } from '../../../cli/src/dryrun/embeddedScaffolder';
 import { ENVIRONMENTS, SEED_TREE, SEED_VALUES, fileText, kustomizeAll } from '../../support/rendered';
 import { Changes, changedFields, Field, VALIDATE_INPUT_NAME } from './arbitraries';
 

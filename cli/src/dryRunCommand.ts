@@ -2,14 +2,14 @@ import { JsonObject } from '@backstage/types';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DryRunResult, EmbeddedScaffolder, postDryRun, startEmbeddedScaffolder } from '../dryrun/embeddedScaffolder';
-import { applyParameterDefaults } from '../dryrun/parameterDefaults';
-import { loadTemplateBundle, TemplateBundle } from '../dryrun/templateBundle';
-import { formatTree, writeDryRunOutput } from '../dryrun/writeOutput';
-import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from '../verify';
+import { DryRunResult, EmbeddedScaffolder, postDryRun, startEmbeddedScaffolder } from './dryrun/embeddedScaffolder';
+import { applyParameterDefaults } from './dryrun/parameterDefaults';
+import { loadTemplateBundle, TemplateBundle } from './dryrun/templateBundle';
+import { formatTree, writeDryRunOutput } from './dryrun/writeOutput';
+import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from './verify';
 
-/** The package root, from src/cli or dist/cli alike. */
-const PACKAGE_ROOT = path.resolve(__dirname, '../..');
+/** The module package ships the template, the skeleton and the examples: the defaults when cwd has none. */
+const MODULE_ROOT = path.dirname(require.resolve('@goldenpathidp/plugin-scaffolder-backend-module-stateful-app/package.json'));
 const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
 const DEFAULT_VALUES = 'examples/my-redis.yaml';
 const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
@@ -68,7 +68,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   };
   const resolveInput = (file: string) => {
     const fromCwd = path.resolve(cwd, file);
-    return fs.existsSync(fromCwd) ? fromCwd : path.resolve(PACKAGE_ROOT, file);
+    return fs.existsSync(fromCwd) ? fromCwd : path.resolve(MODULE_ROOT, file);
   };
 
   const templateFile = resolveInput(opts.template ?? DEFAULT_TEMPLATE);

@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { DEFAULT_POLICY, readStatefulAppPolicy } from './config';
+import { DEFAULT_POLICY, readStatefulAppPolicy } from './platformPolicy';
 
 const policyFrom = (statefulApp: object) =>
   readStatefulAppPolicy(new ConfigReader({ goldenPath: { statefulApp } }));

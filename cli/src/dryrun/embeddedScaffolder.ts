@@ -2,7 +2,7 @@ import { BackendFeature } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { JsonObject, JsonValue } from '@backstage/types';
-import { statefulAppModule } from '../module';
+import statefulAppModule from '@goldenpathidp/plugin-scaffolder-backend-module-stateful-app';
 import { TemplateBundle } from './templateBundle';
 
 export type DryRunFile = { path: string; executable: boolean; content: Buffer };

@@ -6,6 +6,7 @@
  * they relate objects to each other (selectors, ports, service names) rather
  * than expecting the values of one example.
  */
+import { LOAD_BALANCER_SERVICE_SUFFIX } from '@goldenpathidp/plugin-scaffolder-backend-module-stateful-app';
 import { K8sObject, Finding } from '../types';
 import { asArray, isRecord } from '../util';
 import { objectLabel } from '../overlays';
@@ -341,7 +342,7 @@ const ingressTargetsLb: Rule = {
       const backends = ingressBackends(ing);
       if (backends.length === 0) out.push(finding(ctx, ing, 'spec.rules', 'routes to no backend'));
       // The entry point of a stateful app is "<StatefulSet name>-lb"; without a StatefulSet, any "*-lb" Service.
-      const lbNames = statefulSets.filter(s => sameNamespace(s, ing)).map(s => `${nameOf(s)}-lb`);
+      const lbNames = statefulSets.filter(s => sameNamespace(s, ing)).map(s => `${nameOf(s)}${LOAD_BALANCER_SERVICE_SUFFIX}`);
       const headlessNames = new Set(statefulSets.map(s => s.spec?.serviceName).filter(n => typeof n === 'string'));
       for (const { backend, field } of backends) {
         const ref = backend?.service;
@@ -359,8 +360,8 @@ const ingressTargetsLb: Rule = {
           out.push(finding(ctx, ing, `${field}.service.name`, `routes to the headless Service ${name}${lbNames.length ? `; use ${lbNames.join(' or ')}` : ''}`));
           continue;
         }
-        if (lbNames.length ? !lbNames.includes(String(name)) : !String(name).endsWith('-lb')) {
-          out.push(finding(ctx, ing, `${field}.service.name`, `routes to Service ${name}, not the app's entry point ${lbNames.join(' or ') || '<name>-lb'}`));
+        if (lbNames.length ? !lbNames.includes(String(name)) : !String(name).endsWith(LOAD_BALANCER_SERVICE_SUFFIX)) {
+          out.push(finding(ctx, ing, `${field}.service.name`, `routes to Service ${name}, not the app's entry point ${lbNames.join(' or ') || `<name>${LOAD_BALANCER_SERVICE_SUFFIX}`}`));
         }
         const port = ref.port;
         const exposed = asArray(svc.spec?.ports);

@@ -1,4 +1,5 @@
 import { KubernetesValidatorFunctions as K8sNames } from '@backstage/catalog-model';
+import { MAX_STATEFULSET_NAME_LENGTH } from '@goldenpathidp/plugin-scaffolder-backend-module-stateful-app';
 import { OverlayBuild } from './kustomize';
 import { acrossOverlays, objectLabel } from './overlays';
 import { CheckOutcome, Finding, K8sObject } from './types';
@@ -24,7 +25,8 @@ function loadModel(apiVersion: unknown, kind: unknown): ModelClass | undefined {
     return undefined;
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // The model's module is picked by apiVersion at run time, so it cannot be a static import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(`kubernetes-models/${apiVersion}`);
     const model = mod?.[kind];
     return typeof model === 'function' && typeof model.prototype?.validate === 'function' ? model : undefined;
@@ -148,7 +150,7 @@ function extraFindings(obj: K8sObject, add: (segs: Segs | string, message: strin
     // which must fit in 63; ConfigMaps and Secrets are DNS subdomains (253) and
     // kustomize's generators append a 10-character hash, so `<52-char app>-config-<hash>`
     // is 70 characters and still valid.
-    const max = kind === 'StatefulSet' ? 52 : kind === 'ConfigMap' || kind === 'Secret' ? 253 : 63;
+    const max = kind === 'StatefulSet' ? MAX_STATEFULSET_NAME_LENGTH : kind === 'ConfigMap' || kind === 'Secret' ? 253 : 63;
     if (name.length > max) add('metadata.name', `name is ${name.length} characters, at most ${max} allowed${kind === 'StatefulSet' ? ' for a StatefulSet (its pods get the label "<name>-<hash>", max 63)' : ''}`);
     const pattern = kind === 'Service' ? DNS_1035_LABEL : DNS_SUBDOMAIN;
     if (!pattern.test(name)) add('metadata.name', `name ${JSON.stringify(name)} is not a valid ${kind === 'Service' ? 'DNS-1035 label (lowercase letters, digits, "-", starting with a letter)' : 'DNS-1123 name'}`);

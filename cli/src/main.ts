@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * golden-path: the platform team's command line.
  *
@@ -66,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
   });
 }
 
-if (require.main === module) {
+/** Runs the command line with this process's arguments and exits with its status. */
+export function run(): void {
   main(process.argv.slice(2)).then(
     code => process.exit(code),
     error => {
@@ -75,5 +75,7 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) run();
 
 export { main };

@@ -7,7 +7,7 @@ import { loadTemplateBundle } from '../dryrun/templateBundle';
 import { checkAppRuns } from './appRun';
 import { CHECKS, CheckResult, formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyReport } from './index';
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
+const REPO_ROOT = path.resolve(__dirname, '../../..');
 const TEMPLATE = path.join(REPO_ROOT, 'templates/stateful-app/template.yaml');
 const EXAMPLE = path.join(REPO_ROOT, 'examples/my-redis.yaml');
 
@@ -65,7 +65,7 @@ describe('the rendered my-redis repository', () => {
     expect(notPassing).toEqual([]);
     expect(baseline.ok).toBe(true);
     expect(baseline.checks.map(c => c.name)).toEqual(CHECKS.map(c => c.name));
-    // eslint-disable-next-line no-console
+     
     console.log(`verifyGeneratedRepo(my-redis), app run included: ${baselineMs} ms (first call, cold module load)`);
   });
 

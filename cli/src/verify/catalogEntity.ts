@@ -1,4 +1,4 @@
-import { entityProblems } from '../catalog/entityValidation';
+import { entityProblems } from '@goldenpathidp/plugin-scaffolder-backend-module-stateful-app';
 import { ParsedYaml } from './yamlChecks';
 import { CheckOutcome, Finding } from './types';
 

@@ -47,6 +47,7 @@ function toFinding(file: string, err: ValidationError): Finding {
  * check globs in WASM). Those lines are not findings: keep them off the console
  * while the (synchronous) call runs.
  */
+/* eslint-disable no-console -- silencing the validator's console is the point */
 function quietly<T>(fn: () => T): T {
   const { log, warn } = console;
   console.log = () => undefined;
@@ -58,3 +59,4 @@ function quietly<T>(fn: () => T): T {
     console.warn = warn;
   }
 }
+/* eslint-enable no-console */
