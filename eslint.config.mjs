@@ -12,7 +12,10 @@ export default tseslint.config(
     rules: {
       // The stand-in and the verifier walk untyped JSON (GitHub requests, Kubernetes objects).
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'no-control-regex': 'off',
       eqeqeq: ['error', 'smart'],
       'no-console': 'error',

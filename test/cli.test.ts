@@ -72,7 +72,9 @@ it('prints a machine-readable report with --json, one backend start for several 
     cwd,
     json: true,
     runApp: false,
-    valuesFiles: ['examples/my-redis.yaml', 'examples/prod-search.yaml', 'examples/large-volume.yaml'].map(f => path.join(REPO_ROOT, f)),
+    valuesFiles: ['examples/my-redis.yaml', 'examples/prod-search.yaml', 'examples/large-volume.yaml'].map(f =>
+      path.join(REPO_ROOT, f),
+    ),
   });
   expect(run.code).toBe(0);
   expect(run.json.ok).toBe(true);
@@ -91,7 +93,11 @@ it.each([
     'a -lb Service whose selector no longer matches the pods',
     (dir: string) => {
       for (const env of ['dev', 'test', 'staging', 'prod']) {
-        replaceIn(path.join(dir, `skeleton/deploy/overlays/${env}/service.yaml`), / {2}selector:\n {4}app.kubernetes.io\/name: .*\n/, '  selector:\n    app.kubernetes.io/name: someone-else\n');
+        replaceIn(
+          path.join(dir, `skeleton/deploy/overlays/${env}/service.yaml`),
+          / {2}selector:\n {4}app.kubernetes.io\/name: .*\n/,
+          '  selector:\n    app.kubernetes.io/name: someone-else\n',
+        );
       }
     },
     'services-target-pods',
@@ -99,7 +105,12 @@ it.each([
   ],
   [
     'an Ingress pointing at the headless Service',
-    (dir: string) => replaceIn(path.join(dir, 'skeleton/deploy/overlays/prod/ingress.yaml'), 'name: ${{ values.name }}-lb', 'name: ${{ values.name }}'),
+    (dir: string) =>
+      replaceIn(
+        path.join(dir, 'skeleton/deploy/overlays/prod/ingress.yaml'),
+        'name: ${{ values.name }}-lb',
+        'name: ${{ values.name }}',
+      ),
     'ingress-targets-lb',
     /prod/,
   ],
@@ -118,8 +129,14 @@ it.each([
 it('exits non-zero with the field named when the values are bad', async () => {
   const cwd = workdir();
   // The scaffolder checks the form page by page and reports the first failing page's errors.
-  fs.writeFileSync(path.join(cwd, 'bad-name.yaml'), 'component_id: My_App\nowner: group:default/a\nrepoUrl: github.com?owner=a&repo=b\n');
-  fs.writeFileSync(path.join(cwd, 'bad-runtime.yaml'), 'component_id: ok\nowner: group:default/a\nstorageSize: 10GB\nport: 80\nrepoUrl: github.com?owner=a&repo=b\n');
+  fs.writeFileSync(
+    path.join(cwd, 'bad-name.yaml'),
+    'component_id: My_App\nowner: group:default/a\nrepoUrl: github.com?owner=a&repo=b\n',
+  );
+  fs.writeFileSync(
+    path.join(cwd, 'bad-runtime.yaml'),
+    'component_id: ok\nowner: group:default/a\nstorageSize: 10GB\nport: 80\nrepoUrl: github.com?owner=a&repo=b\n',
+  );
   const run = await cli({ cwd, valuesFiles: ['bad-name.yaml', 'bad-runtime.yaml'] });
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/rejected the values/);
@@ -132,10 +149,15 @@ it('exits non-zero with the field named when the values are bad', async () => {
 
 it('exits non-zero naming the rule when the validate action refuses', async () => {
   const cwd = workdir();
-  fs.writeFileSync(path.join(cwd, 'bad.yaml'), 'component_id: ok-name\nowner: group:default/a\nmountPath: /etc/app\nrepoUrl: github.com?owner=a&repo=b\n');
+  fs.writeFileSync(
+    path.join(cwd, 'bad.yaml'),
+    'component_id: ok-name\nowner: group:default/a\nmountPath: /etc/app\nrepoUrl: github.com?owner=a&repo=b\n',
+  );
   const run = await cli({ cwd, valuesFiles: ['bad.yaml'], json: true });
   expect(run.code).toBe(1);
-  expect(run.json.results[0].errors.join('\n')).toMatch(/mountPath: "\/etc\/app" must not be inside the system path \/etc/);
+  expect(run.json.results[0].errors.join('\n')).toMatch(
+    /mountPath: "\/etc\/app" must not be inside the system path \/etc/,
+  );
   expect(run.json.results[0].defaulted).toEqual(expect.arrayContaining(['storageSize', 'port', 'replicas']));
 });
 
@@ -170,7 +192,11 @@ it('sends the same dry-run to a running Backstage with --remote, never printing 
     expect(run.stdout + run.stderr).not.toContain(token);
 
     process.env.BACKSTAGE_TOKEN = 'not-a-valid-token';
-    const refused = await cli({ cwd: workdir(), verify: false, remote: running.apiUrl.replace(/\/api\/scaffolder$/, '') });
+    const refused = await cli({
+      cwd: workdir(),
+      verify: false,
+      remote: running.apiUrl.replace(/\/api\/scaffolder$/, ''),
+    });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/HTTP 401/);
     expect(refused.stdout + refused.stderr).not.toContain('not-a-valid-token');

@@ -5,7 +5,15 @@
 import YAML from 'yaml';
 import { EmbeddedScaffolder, startEmbeddedScaffolder, DryRunFile } from '../cli/src/dryrun/embeddedScaffolder';
 import { loadTemplateBundle, TemplateBundle } from '../cli/src/dryrun/templateBundle';
-import { ENVIRONMENTS, fileText, kustomizeAll, SEED_TREE, SEED_VALUES, TEMPLATE_FILE, yamlDocs } from './support/rendered';
+import {
+  ENVIRONMENTS,
+  fileText,
+  kustomizeAll,
+  SEED_TREE,
+  SEED_VALUES,
+  TEMPLATE_FILE,
+  yamlDocs,
+} from './support/rendered';
 
 let scaffolder: EmbeddedScaffolder;
 let bundle: TemplateBundle;
@@ -62,7 +70,11 @@ describe('dry-run with the seed example values', () => {
       expect(sts.spec.template.metadata.labels[k]).toBe(v);
     }
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, fsGroup: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      fsGroup: expect.any(Number),
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     const [container] = pod.containers;
     expect(container.ports).toEqual([{ name: 'app', containerPort: 6379, protocol: 'TCP' }]);
     expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
@@ -101,32 +113,46 @@ describe('dry-run with the seed example values', () => {
     ['test', 'debug', 'my-redis.test.goldenpathidp.io', undefined],
     ['staging', 'info', 'my-redis.staging.goldenpathidp.io', 'letsencrypt-staging'],
     ['prod', 'warn', 'my-redis.goldenpathidp.io', 'letsencrypt-prod'],
-  ])('builds the %s overlay with kustomize: APP_ENV, LOG_LEVEL %s, host %s, issuer %s', (env, logLevel, host, issuer) => {
-    const objects = built[env];
-    expect(objects.every(o => o.metadata.namespace === 'apps')).toBe(true);
-    const [configMap] = byKind(objects, 'ConfigMap');
-    expect(configMap.data).toEqual({ APP_ENV: env, LOG_LEVEL: logLevel });
-    const [sts] = byKind(objects, 'StatefulSet');
-    // kustomize rewrote the reference to the hashed ConfigMap name
-    expect(sts.spec.template.spec.containers[0].envFrom[0].configMapRef.name).toBe(configMap.metadata.name);
-    expect(sts.spec.template.spec.containers[0].image).toMatch(/\/my-redis:(?!latest)[\w.-]+$/);
-    // labels added by kustomize never reach the immutable volumeClaimTemplates
-    expect(sts.spec.volumeClaimTemplates[0].metadata).toEqual({ name: 'data' });
-    const [ingress] = byKind(objects, 'Ingress');
-    expect(ingress.spec.ingressClassName).toBe('kong');
-    expect(ingress.spec.rules).toEqual([
-      { host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'my-redis-lb', port: { name: 'http' } } } }] } },
-    ]);
-    if (issuer) {
-      expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe(issuer);
-      expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: 'my-redis-tls' }]);
-    } else {
-      expect(ingress.spec.tls).toBeUndefined();
-      expect(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeUndefined();
-    }
-    expect(byKind(objects, 'Service').map(s => s.metadata.name).sort()).toEqual(['my-redis', 'my-redis-lb']);
-    expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(1);
-  });
+  ])(
+    'builds the %s overlay with kustomize: APP_ENV, LOG_LEVEL %s, host %s, issuer %s',
+    (env, logLevel, host, issuer) => {
+      const objects = built[env];
+      expect(objects.every(o => o.metadata.namespace === 'apps')).toBe(true);
+      const [configMap] = byKind(objects, 'ConfigMap');
+      expect(configMap.data).toEqual({ APP_ENV: env, LOG_LEVEL: logLevel });
+      const [sts] = byKind(objects, 'StatefulSet');
+      // kustomize rewrote the reference to the hashed ConfigMap name
+      expect(sts.spec.template.spec.containers[0].envFrom[0].configMapRef.name).toBe(configMap.metadata.name);
+      expect(sts.spec.template.spec.containers[0].image).toMatch(/\/my-redis:(?!latest)[\w.-]+$/);
+      // labels added by kustomize never reach the immutable volumeClaimTemplates
+      expect(sts.spec.volumeClaimTemplates[0].metadata).toEqual({ name: 'data' });
+      const [ingress] = byKind(objects, 'Ingress');
+      expect(ingress.spec.ingressClassName).toBe('kong');
+      expect(ingress.spec.rules).toEqual([
+        {
+          host,
+          http: {
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: { name: 'my-redis-lb', port: { name: 'http' } } } },
+            ],
+          },
+        },
+      ]);
+      if (issuer) {
+        expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe(issuer);
+        expect(ingress.spec.tls).toEqual([{ hosts: [host], secretName: 'my-redis-tls' }]);
+      } else {
+        expect(ingress.spec.tls).toBeUndefined();
+        expect(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeUndefined();
+      }
+      expect(
+        byKind(objects, 'Service')
+          .map(s => s.metadata.name)
+          .sort(),
+      ).toEqual(['my-redis', 'my-redis-lb']);
+      expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(1);
+    },
+  );
 
   it('keeps GitHub expressions in the delivery workflow and asks for an OIDC token', () => {
     const workflow = fileText(files, '.github/workflows/delivery.yml');
@@ -191,7 +217,8 @@ describe('dry-run with other values', () => {
   });
 
   it('keeps a hostile description a plain string in every file', async () => {
-    const description = 'Cache: "fast" # really\n---\nspec: {owner: evil}\n- ${{ secrets.AWS_KEY }} {{ x }} {% raw %}\u2028&a *a !!binary';
+    const description =
+      'Cache: "fast" # really\n---\nspec: {owner: evil}\n- ${{ secrets.AWS_KEY }} {{ x }} {% raw %}\u2028&a *a !!binary';
     const files = await render({ ...SEED_VALUES, description });
     for (const file of files.filter(f => /\.ya?ml$/.test(f.path))) {
       expect(() => yamlDocs(files, file.path)).not.toThrow();
@@ -232,7 +259,11 @@ describe('bad values are refused, naming the field', () => {
   });
 
   it('lists every broken rule in one error', async () => {
-    const result = await scaffolder.dryRun(bundle, { ...SEED_VALUES, storageSize: '32Ti', mountPath: '/proc/x' } as any);
+    const result = await scaffolder.dryRun(bundle, {
+      ...SEED_VALUES,
+      storageSize: '32Ti',
+      mountPath: '/proc/x',
+    } as any);
     expect(!result.ok && result.errors.join('\n')).toMatch(/break 2 rule\(s\)[\s\S]*storageSize[\s\S]*mountPath/);
   });
 });

@@ -51,7 +51,11 @@ function actions(token = DEFAULT_TOKEN, clientOptions = FAST) {
   const integrations = ScmIntegrations.fromConfig(
     new ConfigReader({ integrations: { github: [{ host: github.host, apiBaseUrl: github.apiBaseUrl, token }] } }),
   );
-  const deps = { integrations, githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions };
+  const deps = {
+    integrations,
+    githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+    clientOptions,
+  };
   return { create: createGithubRepoCreateAction(deps), push: createGithubPushAction(deps) };
 }
 
@@ -71,8 +75,12 @@ async function runCreateAndPush(opts: {
   const record = opts.record ?? { logs: [], outputs: {} };
   const workspacePath = opts.workspace ?? renderedSkeleton;
   const url = repoUrl(opts.repo, opts.owner);
-  await create.handler(actionContext({ input: { repoUrl: url, description: 'Session cache' }, workspacePath, checkpoints, record }).ctx);
-  await push.handler(actionContext({ input: { repoUrl: url, branch: 'main' }, workspacePath, checkpoints, record }).ctx);
+  await create.handler(
+    actionContext({ input: { repoUrl: url, description: 'Session cache' }, workspacePath, checkpoints, record }).ctx,
+  );
+  await push.handler(
+    actionContext({ input: { repoUrl: url, branch: 'main' }, workspacePath, checkpoints, record }).ctx,
+  );
   return record;
 }
 
@@ -166,7 +174,7 @@ describe('create + push of the rendered skeleton', () => {
     expect(counts[0]).toBeLessThanOrEqual(12);
   });
 
-  it('creates in the authenticated user\'s own account', async () => {
+  it("creates in the authenticated user's own account", async () => {
     const repo = nextRepo();
     await runCreateAndPush({ repo, owner: 'octo-user' });
     expect(cloneTree('octo-user', repo).commits).toBe(1);
@@ -216,7 +224,15 @@ describe('safety', () => {
     const repo = nextRepo();
     const record = await runCreateAndPush({ repo });
     const first = record.outputs.commitHash;
-    const again = await runCreateAndPush({ repo, checkpoints: new Map([[`github.repo.create.v1.${github.host}/acme/${repo}`, { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '' }]]) });
+    const again = await runCreateAndPush({
+      repo,
+      checkpoints: new Map([
+        [
+          `github.repo.create.v1.${github.host}/acme/${repo}`,
+          { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '' },
+        ],
+      ]),
+    });
     expect(again.outputs.commitHash).toBe(first);
     expect(cloneTree('acme', repo).commits).toBe(1);
   });
@@ -226,7 +242,10 @@ describe('transient failures are retried', () => {
   it.each([
     ['a 5xx twice', { kind: 'status' as const, status: 503, times: 2 }],
     ['a dropped connection', { kind: 'reset-connection' as const, times: 1 }],
-    ['a secondary rate limit with retry-after', { kind: 'secondary-rate-limit' as const, retryAfterSeconds: 1, times: 1 }],
+    [
+      'a secondary rate limit with retry-after',
+      { kind: 'secondary-rate-limit' as const, retryAfterSeconds: 1, times: 1 },
+    ],
     ['a 429', { kind: 'rate-limit' as const, status: 429, retryAfterSeconds: 1, times: 1 }],
     ['a primary rate limit (403, remaining 0)', { kind: 'rate-limit' as const, retryAfterSeconds: 1, times: 1 }],
   ])('%s on the tree call', async (_name, fault) => {
@@ -265,14 +284,28 @@ describe('permission errors fail at once and name the credential', () => {
   });
 
   it('403 when the credential may not create repositories', async () => {
-    github.inject({ kind: 'status', status: 403, method: 'POST', route: '/orgs/{org}/repos', body: { message: 'Must have admin rights to Repository.' } });
+    github.inject({
+      kind: 'status',
+      status: 403,
+      method: 'POST',
+      route: '/orgs/{org}/repos',
+      body: { message: 'Must have admin rights to Repository.' },
+    });
     const error = await runCreateAndPush({ repo: nextRepo() }).catch(e => e);
-    expect(error.message).toMatch(/may not create the repository acme\/app-\d+ \(403 Must have admin rights to Repository\.\): it needs permission to create repositories/);
+    expect(error.message).toMatch(
+      /may not create the repository acme\/app-\d+ \(403 Must have admin rights to Repository\.\): it needs permission to create repositories/,
+    );
     expect(github.countRequests({ method: 'POST', route: '/orgs/{org}/repos' })).toBe(1);
   });
 
   it('403 on push names the contents and workflow permissions', async () => {
-    github.inject({ kind: 'status', status: 403, method: 'POST', route: '/repos/{owner}/{repo}/git/trees', body: { message: 'Resource not accessible by integration' } });
+    github.inject({
+      kind: 'status',
+      status: 403,
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/trees',
+      body: { message: 'Resource not accessible by integration' },
+    });
     const error = await runCreateAndPush({ repo: nextRepo() }).catch(e => e);
     expect(error.message).toMatch(/needs Contents: write.*workflow scope/);
   });
@@ -284,7 +317,9 @@ describe('input checks and dry run', () => {
     const record: ActionRecord = { logs: [], outputs: {} };
     const url = repoUrl('dry');
     await create.handler(actionContext({ input: { repoUrl: url }, isDryRun: true, record }).ctx);
-    await push.handler(actionContext({ input: { repoUrl: url }, workspacePath: renderedSkeleton, isDryRun: true, record }).ctx);
+    await push.handler(
+      actionContext({ input: { repoUrl: url }, workspacePath: renderedSkeleton, isDryRun: true, record }).ctx,
+    );
     expect(github.requests).toEqual([]);
     expect(record.outputs).toEqual({
       remoteUrl: `https://${github.host}/acme/dry.git`,
@@ -298,12 +333,18 @@ describe('input checks and dry run', () => {
   });
 
   it.each([
-    ['an unknown host', 'gitlab.example.com?owner=acme&repo=x', /no GitHub integration is configured for host "gitlab.example.com"/],
+    [
+      'an unknown host',
+      'gitlab.example.com?owner=acme&repo=x',
+      /no GitHub integration is configured for host "gitlab.example.com"/,
+    ],
     ['a bad repository name', 'HOST?owner=acme&repo=bad%20name', /repository name "bad name" is not valid/],
     ['a missing owner', 'HOST?repo=x', /repoUrl/],
   ])('refuses %s before any request', async (_n, url, message) => {
     const { create } = actions();
-    await expect(create.handler(actionContext({ input: { repoUrl: url.replace('HOST', github.host) } }).ctx)).rejects.toThrow(message);
+    await expect(
+      create.handler(actionContext({ input: { repoUrl: url.replace('HOST', github.host) } }).ctx),
+    ).rejects.toThrow(message);
     expect(github.requests).toEqual([]);
   });
 
@@ -330,16 +371,30 @@ describe('GitHub App credentials', () => {
       const integrations = ScmIntegrations.fromConfig(
         new ConfigReader({
           integrations: {
-            github: [{ host: appGithub.host, apiBaseUrl: appGithub.apiBaseUrl, apps: [{ appId: 7001, privateKey, clientId: 'x', clientSecret: 'x', webhookSecret: 'x' }] }],
+            github: [
+              {
+                host: appGithub.host,
+                apiBaseUrl: appGithub.apiBaseUrl,
+                apps: [{ appId: 7001, privateKey, clientId: 'x', clientSecret: 'x', webhookSecret: 'x' }],
+              },
+            ],
           },
         }),
       );
-      const deps = { integrations, githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations), clientOptions: FAST };
+      const deps = {
+        integrations,
+        githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations),
+        clientOptions: FAST,
+      };
       const url = `${appGithub.host}?owner=acme&repo=from-app`;
       const checkpoints = new Map<string, JsonValue>();
       await createGithubRepoCreateAction(deps).handler(actionContext({ input: { repoUrl: url }, checkpoints }).ctx);
-      await createGithubPushAction(deps).handler(actionContext({ input: { repoUrl: url }, workspacePath: renderedSkeleton, checkpoints }).ctx);
-      expect(appGithub.countRequests({ route: '/app/installations/{installation_id}/access_tokens' })).toBeGreaterThanOrEqual(1);
+      await createGithubPushAction(deps).handler(
+        actionContext({ input: { repoUrl: url }, workspacePath: renderedSkeleton, checkpoints }).ctx,
+      );
+      expect(
+        appGithub.countRequests({ route: '/app/installations/{installation_id}/access_tokens' }),
+      ).toBeGreaterThanOrEqual(1);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clone-'));
       git(['clone', '--quiet', appGithub.gitDir('acme', 'from-app'), dir]);
       expect(git(['log', '--format=%an', '-1'], dir)).toMatch(/\[bot\]$/);

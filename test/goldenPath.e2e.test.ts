@@ -25,11 +25,23 @@ beforeAll(async () => {
   // A platform team's bad edit: the skeleton now renders an invalid owner reference.
   const brokenLocation = await publishGoldenPathRepo(github, 'platform', 'golden-paths-broken', dir => {
     const template = path.join(dir, 'templates/stateful-app/template.yaml');
-    fs.writeFileSync(template, fs.readFileSync(template, 'utf8').replace('name: stateful-app\n', 'name: stateful-app-broken\n'));
+    fs.writeFileSync(
+      template,
+      fs.readFileSync(template, 'utf8').replace('name: stateful-app\n', 'name: stateful-app-broken\n'),
+    );
     const catalogInfo = path.join(dir, 'skeleton/catalog-info.yaml');
-    fs.writeFileSync(catalogInfo, fs.readFileSync(catalogInfo, 'utf8').replace(/owner: .*/, 'owner: "group:default/${{ values.name }} team"'));
+    fs.writeFileSync(
+      catalogInfo,
+      fs.readFileSync(catalogInfo, 'utf8').replace(/owner: .*/, 'owner: "group:default/${{ values.name }} team"'),
+    );
     const location = path.join(dir, 'catalog-info.yaml');
-    fs.writeFileSync(location, fs.readFileSync(location, 'utf8').replace(/---[\s\S]*$/, '').replace('name: stateful-app-golden-path', 'name: broken-golden-path'));
+    fs.writeFileSync(
+      location,
+      fs
+        .readFileSync(location, 'utf8')
+        .replace(/---[\s\S]*$/, '')
+        .replace('name: stateful-app-golden-path', 'name: broken-golden-path'),
+    );
   });
   backend = await startGoldenPathBackend({
     config: {
@@ -63,7 +75,10 @@ it('creates, fills and registers the repository from a task started like the Cre
   const values = { ...SEED_VALUES, repoUrl: `${github.host}?owner=acme&repo=my-redis` };
   const taskId = await backend.startTask(TEMPLATE, values);
   const task = await backend.waitForTask(taskId, 90_000);
-  expect({ status: task.status, log: task.status === 'completed' ? [] : task.log }).toEqual({ status: 'completed', log: [] });
+  expect({ status: task.status, log: task.status === 'completed' ? [] : task.log }).toEqual({
+    status: 'completed',
+    log: [],
+  });
 
   // The repository: the seed's tree, one commit, a repository git accepts.
   const dir = clone('acme', 'my-redis');
@@ -75,7 +90,11 @@ it('creates, fills and registers the repository from a task started like the Cre
   // The catalog: the Component with what the form said.
   const entity = await backend.getEntity('component:default/my-redis');
   expect(entity).toBeDefined();
-  expect(entity.spec).toMatchObject({ type: 'service', lifecycle: 'experimental', owner: 'group:default/platform-team' });
+  expect(entity.spec).toMatchObject({
+    type: 'service',
+    lifecycle: 'experimental',
+    owner: 'group:default/platform-team',
+  });
   expect(entity.metadata.description).toBe('Session cache for user service');
   expect(entity.metadata.annotations).toMatchObject({
     'github.com/project-slug': 'acme/my-redis',
@@ -94,7 +113,10 @@ it('creates, fills and registers the repository from a task started like the Cre
   );
   // The token never reaches the task log, its output or a file of the generated repository.
   expect(JSON.stringify(task)).not.toContain(DEFAULT_TOKEN);
-  const grep = spawnSync('git', ['grep', '--count', '--fixed-strings', DEFAULT_TOKEN, 'HEAD'], { cwd: dir, encoding: 'utf8' });
+  const grep = spawnSync('git', ['grep', '--count', '--fixed-strings', DEFAULT_TOKEN, 'HEAD'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   expect({ status: grep.status, found: grep.stdout }).toEqual({ status: 1, found: '' }); // 1: no match
 }, 120_000);
 

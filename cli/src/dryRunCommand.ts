@@ -9,7 +9,9 @@ import { formatTree, writeDryRunOutput } from './dryrun/writeOutput';
 import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from './verify';
 
 /** The module package ships the template, the skeleton and the examples: the defaults when cwd has none. */
-const MODULE_ROOT = path.dirname(require.resolve('@goldenpathidp/plugin-scaffolder-backend-module-stateful-app/package.json'));
+const MODULE_ROOT = path.dirname(
+  require.resolve('@goldenpathidp/plugin-scaffolder-backend-module-stateful-app/package.json'),
+);
 const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
 const DEFAULT_VALUES = 'examples/my-redis.yaml';
 const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
@@ -80,7 +82,8 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     }
   }
   let verifyConfig: VerifyConfig | undefined;
-  const verifyConfigFile = opts.verifyConfig ?? (fs.existsSync(path.resolve(cwd, DEFAULT_VERIFY_CONFIG)) ? DEFAULT_VERIFY_CONFIG : undefined);
+  const verifyConfigFile =
+    opts.verifyConfig ?? (fs.existsSync(path.resolve(cwd, DEFAULT_VERIFY_CONFIG)) ? DEFAULT_VERIFY_CONFIG : undefined);
   if (verifyConfigFile && opts.verify) {
     try {
       verifyConfig = loadVerifyConfig(path.resolve(cwd, verifyConfigFile));
@@ -99,13 +102,21 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   }
 
   const bundle = loadTemplateBundle(templateFile);
-  say(`Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`);
+  say(
+    `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
+  );
   let scaffolder: EmbeddedScaffolder | undefined;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
-      return postDryRun(`${opts.remote.replace(/\/+$/, '')}/api/scaffolder`, bundle, values, {}, {
-        authorization: `Bearer ${remoteToken}`,
-      });
+      return postDryRun(
+        `${opts.remote.replace(/\/+$/, '')}/api/scaffolder`,
+        bundle,
+        values,
+        {},
+        {
+          authorization: `Bearer ${remoteToken}`,
+        },
+      );
     }
     if (!scaffolder) {
       const started = Date.now();
@@ -118,7 +129,16 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   const results: ValuesFileResult[] = [];
   try {
     for (const valuesFile of valuesFiles) {
-      const result = await runOne({ valuesFile, bundle, dryRun, opts, cwd, verifyConfig, multiple: valuesFiles.length > 1, say });
+      const result = await runOne({
+        valuesFile,
+        bundle,
+        dryRun,
+        opts,
+        cwd,
+        verifyConfig,
+        multiple: valuesFiles.length > 1,
+        say,
+      });
       results.push(result);
     }
   } finally {

@@ -70,11 +70,27 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
     ],
     schema: {
       input: {
-        repoContentsUrl: z => z.string().optional().describe('Contents URL of the repository (…/blob/<branch>), e.g. the push step\'s output'),
-        catalogInfoPath: z => z.string().optional().describe('Path of the catalog file in the repository and in the workspace (default /catalog-info.yaml)'),
-        catalogInfoUrl: z => z.string().optional().describe('Full URL of the catalog file; replaces repoContentsUrl + catalogInfoPath'),
-        optional: z => z.boolean().optional().describe('Succeed without registering when the workspace has no catalog file'),
-        validateOnly: z => z.boolean().optional().describe('Only validate the rendered file and output the entityRef, without calling the catalog: run it before creating the repository so a broken entity stops the task before anything exists'),
+        repoContentsUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe("Contents URL of the repository (…/blob/<branch>), e.g. the push step's output"),
+        catalogInfoPath: z =>
+          z
+            .string()
+            .optional()
+            .describe('Path of the catalog file in the repository and in the workspace (default /catalog-info.yaml)'),
+        catalogInfoUrl: z =>
+          z.string().optional().describe('Full URL of the catalog file; replaces repoContentsUrl + catalogInfoPath'),
+        optional: z =>
+          z.boolean().optional().describe('Succeed without registering when the workspace has no catalog file'),
+        validateOnly: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Only validate the rendered file and output the entityRef, without calling the catalog: run it before creating the repository so a broken entity stops the task before anything exists',
+            ),
         waitForEntity: z => z.boolean().optional().describe('Wait until the entity is in the catalog (default true)'),
         waitTimeoutSeconds: z => z.number().optional().describe('How long to wait for the entity (default 60)'),
       },
@@ -86,8 +102,8 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
     async handler(ctx) {
       const catalogInfoPath = ctx.input.catalogInfoPath ?? '/catalog-info.yaml';
       const catalogInfoUrl = ctx.input.validateOnly
-        ? ctx.input.catalogInfoUrl ?? ctx.input.repoContentsUrl ?? ''
-        : ctx.input.catalogInfoUrl ?? joinUrl(ctx.input.repoContentsUrl, catalogInfoPath);
+        ? (ctx.input.catalogInfoUrl ?? ctx.input.repoContentsUrl ?? '')
+        : (ctx.input.catalogInfoUrl ?? joinUrl(ctx.input.repoContentsUrl, catalogInfoPath));
       const waitTimeoutSeconds = ctx.input.waitTimeoutSeconds ?? 60;
       if (!(waitTimeoutSeconds > 0 && waitTimeoutSeconds <= 600)) {
         throw new InputError('waitTimeoutSeconds: must be between 1 and 600');
@@ -120,7 +136,9 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
         return;
       }
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would register ${catalogInfoUrl} (${entities.map(e => stringifyEntityRef(e)).join(', ')})`);
+        ctx.logger.info(
+          `Dry run: would register ${catalogInfoUrl} (${entities.map(e => stringifyEntityRef(e)).join(', ')})`,
+        );
         return;
       }
 
@@ -145,13 +163,17 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
       await ctx.checkpoint({
         key: `catalog.register.v1.${target}`,
         fn: async () => {
-          const existing = await withRetry('read the catalog', () => catalog.getLocationByRef(locationRef, { credentials }));
+          const existing = await withRetry('read the catalog', () =>
+            catalog.getLocationByRef(locationRef, { credentials }),
+          );
           if (existing) {
             ctx.logger.info(`${target} is already registered (location ${existing.id})`);
             return;
           }
           try {
-            await withRetry('register the location', () => catalog.addLocation({ type: 'url', target }, { credentials }));
+            await withRetry('register the location', () =>
+              catalog.addLocation({ type: 'url', target }, { credentials }),
+            );
             ctx.logger.info(`Registered ${target}`);
           } catch (error) {
             // Registered meanwhile (a resumed task, a concurrent refresh): same target, so success.
@@ -162,7 +184,15 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
       });
 
       if (ctx.input.waitForEntity ?? true) {
-        await waitForEntities(catalog, entities, credentials, waitTimeoutSeconds * 1000, pollIntervalMs, ctx.logger, locationRef);
+        await waitForEntities(
+          catalog,
+          entities,
+          credentials,
+          waitTimeoutSeconds * 1000,
+          pollIntervalMs,
+          ctx.logger,
+          locationRef,
+        );
       }
     },
   });
@@ -216,7 +246,9 @@ async function retryUnavailable<T>(
   } catch (error) {
     const status = catalogStatus(error);
     if (status !== undefined && status < 500) throw error;
-    throw new ServiceUnavailableError(`The catalog could not ${what} after ${attempts} attempts: ${errorMessage(error)}`);
+    throw new ServiceUnavailableError(
+      `The catalog could not ${what} after ${attempts} attempts: ${errorMessage(error)}`,
+    );
   }
 }
 
@@ -261,5 +293,7 @@ async function waitForEntities(
         `(the location is ${location ? `registered as ${location.id}` : 'not listed'}); check the location's processing errors in the catalog`,
     );
   }
-  logger.info(`${entities.map(e => stringifyEntityRef(e)).join(', ')} ${entities.length > 1 ? 'are' : 'is'} in the catalog`);
+  logger.info(
+    `${entities.map(e => stringifyEntityRef(e)).join(', ')} ${entities.length > 1 ? 'are' : 'is'} in the catalog`,
+  );
 }

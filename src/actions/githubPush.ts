@@ -46,12 +46,15 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
     schema: {
       input: {
         repoUrl: z => z.string().describe('Repository location: github.com?owner=<owner>&repo=<name>'),
-        sourcePath: z => z.string().optional().describe('Folder below the workspace to push (default: the whole workspace)'),
+        sourcePath: z =>
+          z.string().optional().describe('Folder below the workspace to push (default: the whole workspace)'),
         branch: z => z.string().optional().describe('Branch to create; it becomes the default branch (default main)'),
         commitMessage: z => z.string().optional().describe('Message of the commit'),
-        gitAuthorName: z => z.string().optional().describe('Commit author name (default: the credential\'s identity as GitHub sets it)'),
+        gitAuthorName: z =>
+          z.string().optional().describe("Commit author name (default: the credential's identity as GitHub sets it)"),
         gitAuthorEmail: z => z.string().optional().describe('Commit author email, required with gitAuthorName'),
-        token: z => z.string().optional().describe('A GitHub token that overrides integrations.github; pass it as a secret'),
+        token: z =>
+          z.string().optional().describe('A GitHub token that overrides integrations.github; pass it as a secret'),
       },
       output: {
         commitHash: z => z.string().describe('SHA of the pushed commit (all zeros in a dry run)'),
@@ -67,7 +70,9 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
       const expectedTree = treeSha(files);
       // Decided once: binary files go up as blobs, the rest inline in the tree request.
       const binaryPaths = new Set(files.filter(f => !isInlineText(f.content)).map(f => f.path));
-      ctx.logger.info(`${files.length} files (${binaryPaths.size} binary) to push to ${owner}/${repo}@${branch}, tree ${expectedTree}`);
+      ctx.logger.info(
+        `${files.length} files (${binaryPaths.size} binary) to push to ${owner}/${repo}@${branch}, tree ${expectedTree}`,
+      );
 
       if (ctx.isDryRun) {
         ctx.output('commitHash', DRY_RUN_COMMIT);
@@ -81,7 +86,14 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
       const pushed = await ctx.checkpoint({
         key: `github.push.v1.${host}/${owner}/${repo}@${branch}:${expectedTree}`,
         fn: async () => {
-          const pusher = new TreePusher(octokit, owner, repo, options.clientOptions.repoReadyTimeoutMs, fail, ctx.logger);
+          const pusher = new TreePusher(
+            octokit,
+            owner,
+            repo,
+            options.clientOptions.repoReadyTimeoutMs,
+            fail,
+            ctx.logger,
+          );
           return pusher.push({
             files,
             binaryPaths,

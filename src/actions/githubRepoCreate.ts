@@ -1,6 +1,12 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { connectToRepository, FailureFactory, GithubActionOptions, GithubClient, resolveGithubActionOptions } from '../github/client';
+import {
+  connectToRepository,
+  FailureFactory,
+  GithubActionOptions,
+  GithubClient,
+  resolveGithubActionOptions,
+} from '../github/client';
 import { githubStatus } from '../github/errors';
 import { resolveGithubRepo } from '../github/repoUrl';
 
@@ -52,16 +58,30 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
     ],
     schema: {
       input: {
-        repoUrl: z => z.string().describe('Repository location as the RepoUrlPicker gives it: github.com?owner=<owner>&repo=<name>'),
+        repoUrl: z =>
+          z
+            .string()
+            .describe('Repository location as the RepoUrlPicker gives it: github.com?owner=<owner>&repo=<name>'),
         description: z => z.string().optional().describe('Repository description shown on GitHub'),
-        visibility: z => z.enum(['private', 'internal', 'public']).optional().describe('Repository visibility (default private; internal needs an Enterprise organisation)'),
-        topics: z => z.array(z.string()).optional().describe('GitHub topics: lowercase letters, digits and hyphens, at most 50 characters each'),
-        defaultBranch: z => z.string().optional().describe('Name of the default branch the push step will create (default main)'),
-        token: z => z.string().optional().describe('A GitHub token that overrides integrations.github; pass it as a secret'),
+        visibility: z =>
+          z
+            .enum(['private', 'internal', 'public'])
+            .optional()
+            .describe('Repository visibility (default private; internal needs an Enterprise organisation)'),
+        topics: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe('GitHub topics: lowercase letters, digits and hyphens, at most 50 characters each'),
+        defaultBranch: z =>
+          z.string().optional().describe('Name of the default branch the push step will create (default main)'),
+        token: z =>
+          z.string().optional().describe('A GitHub token that overrides integrations.github; pass it as a secret'),
       },
       output: {
         remoteUrl: z => z.string().describe('Clone URL of the repository (no credentials)'),
-        repoContentsUrl: z => z.string().describe('URL of the repository contents on the default branch (…/blob/<branch>)'),
+        repoContentsUrl: z =>
+          z.string().describe('URL of the repository contents on the default branch (…/blob/<branch>)'),
         htmlUrl: z => z.string().describe('Web page of the repository'),
         owner: z => z.string().describe('Owner (organisation or user)'),
         repo: z => z.string().describe('Repository name'),
@@ -76,7 +96,9 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
       const topics = ctx.input.topics ?? [];
       const badTopics = topics.filter(t => !TOPIC_RULE.test(t));
       if (badTopics.length) {
-        throw new InputError(`topics: ${badTopics.map(t => JSON.stringify(t)).join(', ')} must be lowercase letters, digits and hyphens, at most 50 characters`);
+        throw new InputError(
+          `topics: ${badTopics.map(t => JSON.stringify(t)).join(', ')} must be lowercase letters, digits and hyphens, at most 50 characters`,
+        );
       }
       if (!BRANCH_RULE.test(defaultBranch)) {
         throw new InputError(`defaultBranch: "${defaultBranch}" is not a valid git branch name`);
@@ -116,7 +138,11 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
           // octokit 20's types predate 'internal', which Enterprise organisations accept.
           const request =
             ownerType === 'Organization'
-              ? octokit.rest.repos.createInOrg({ org: owner, visibility: visibility as 'private' | 'public', ...params })
+              ? octokit.rest.repos.createInOrg({
+                  org: owner,
+                  visibility: visibility as 'private' | 'public',
+                  ...params,
+                })
               : createForUser(octokit, owner, visibility, params, fail);
           try {
             const { data } = await request;
@@ -148,14 +174,18 @@ async function createForUser(
   params: { name: string; description?: string; auto_init: boolean; has_wiki: boolean },
   fail: FailureFactory,
 ) {
-  const me = await octokit.rest.users.getAuthenticated().catch(fail('identify the user of the credential for', 'a user token'));
+  const me = await octokit.rest.users
+    .getAuthenticated()
+    .catch(fail('identify the user of the credential for', 'a user token'));
   if (me.data.login.toLowerCase() !== owner.toLowerCase()) {
     throw new InputError(
       `repoUrl: ${owner} is a user account other than the credential's (${me.data.login}); repositories can only be created in an organisation or in your own account`,
     );
   }
   if (visibility === 'internal') {
-    throw new InputError('visibility: internal repositories exist only in Enterprise organisations, not in user accounts');
+    throw new InputError(
+      'visibility: internal repositories exist only in Enterprise organisations, not in user accounts',
+    );
   }
   return octokit.rest.repos.createForAuthenticatedUser({ ...params, private: visibility !== 'public' });
 }

@@ -49,12 +49,18 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
       input: {
         name: z => z.string().describe('Component name: becomes the StatefulSet, Services and catalog entity name'),
         environment: z => z.string().describe('Target environment: dev, test, staging or prod'),
-        replicas: z => z.union([z.number(), z.string()]).describe('Number of pods, 1 to the platform maximum (default 9)'),
+        replicas: z =>
+          z.union([z.number(), z.string()]).describe('Number of pods, 1 to the platform maximum (default 9)'),
         storageSize: z => z.string().describe('Persistent volume size per pod, a Kubernetes quantity such as 10Gi'),
         storageClass: z => z.string().describe('StorageClass of the volumes; one of the classes the platform allows'),
         mountPath: z => z.string().describe('Absolute path where the volume is mounted in the container'),
-        port: z => z.union([z.number(), z.string()]).describe('Container port, 1024-65535 (the container runs as non-root)'),
-        owner: z => z.string().optional().describe('Owner entity reference (Group or User); checked the way the catalog will check it'),
+        port: z =>
+          z.union([z.number(), z.string()]).describe('Container port, 1024-65535 (the container runs as non-root)'),
+        owner: z =>
+          z
+            .string()
+            .optional()
+            .describe('Owner entity reference (Group or User); checked the way the catalog will check it'),
         description: z => z.string().optional().describe('Free-text description, at most 500 characters'),
       },
       output: {
@@ -66,7 +72,8 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
         storageClass: z => z.string().describe('StorageClass name'),
         mountPath: z => z.string().describe('Normalised absolute mount path'),
         port: z => z.number().int().describe('Container port as a number'),
-        owner: z => z.string().optional().describe('Full owner reference, e.g. group:default/platform-team (when given)'),
+        owner: z =>
+          z.string().optional().describe('Full owner reference, e.g. group:default/platform-team (when given)'),
         description: z => z.string().describe('The description, unchanged ("" when not given)'),
       },
     },
@@ -74,9 +81,7 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
       const result = validateStatefulApp(ctx.input, policy);
       if (!result.ok) {
         const lines = result.problems.map(p => `- ${describeProblem(p)}`);
-        throw new InputError(
-          `The Stateful App values break ${result.problems.length} rule(s):\n${lines.join('\n')}`,
-        );
+        throw new InputError(`The Stateful App values break ${result.problems.length} rule(s):\n${lines.join('\n')}`);
       }
       for (const [key, value] of Object.entries(result.values)) {
         ctx.output(key as keyof typeof result.values, value);

@@ -76,7 +76,10 @@ export async function entityProblems(doc: unknown): Promise<EntityProblem[]> {
     for (const validator of KIND_VALIDATORS) if (await validator.check(entity)) known = true;
   });
   if (kindChecked && !known) {
-    problems.push({ field: 'kind', message: `kind "${entity.kind}" with apiVersion "${entity.apiVersion}" is not one the catalog knows` });
+    problems.push({
+      field: 'kind',
+      message: `kind "${entity.kind}" with apiVersion "${entity.apiVersion}" is not one the catalog knows`,
+    });
   }
   await attempt('field format', () => new FieldFormatEntityPolicy(validators).enforce(structuredClone(entity)));
   await attempt('root fields', () => new NoForeignRootFieldsEntityPolicy().enforce(entity));
@@ -103,7 +106,10 @@ function relationProblems(entity: Entity): EntityProblem[] {
       try {
         ref = parseEntityRef(value, { defaultKind, defaultNamespace: entity.metadata.namespace ?? 'default' });
       } catch (error) {
-        problems.push({ field: at, message: `${at} ${JSON.stringify(value)} is not a valid entity reference: ${(error as Error).message}` });
+        problems.push({
+          field: at,
+          message: `${at} ${JSON.stringify(value)} is not a valid entity reference: ${(error as Error).message}`,
+        });
         continue;
       }
       const broken: string[] = [];
@@ -122,7 +128,12 @@ function relationProblems(entity: Entity): EntityProblem[] {
 /** Catalog-model errors name the field either as a JSON pointer (/spec/owner) or quoted ("metadata.name"). */
 function fieldFromMessage(message: string): string | undefined {
   const pointer = /(?:^|\s)(\/[A-Za-z0-9_./~-]+)\s/.exec(message);
-  if (pointer) return pointer[1].slice(1).split('/').map(p => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+  if (pointer)
+    return pointer[1]
+      .slice(1)
+      .split('/')
+      .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('.');
   const quoted = /"((?:metadata|spec|apiVersion|kind|relations|status)[A-Za-z0-9_.[\]"/-]*)"/.exec(message);
   return quoted ? quoted[1] : undefined;
 }

@@ -1,6 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { DefaultGithubCredentialsProvider, GithubCredentialsProvider, ScmIntegrationRegistry } from '@backstage/integration';
+import {
+  DefaultGithubCredentialsProvider,
+  GithubCredentialsProvider,
+  ScmIntegrationRegistry,
+} from '@backstage/integration';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -41,13 +45,14 @@ export async function createGithubClient(opts: {
     );
   }
 
-  const rateLimitHandler = (kind: string) => (retryAfter: number, request: any, _octokit: unknown, retryCount: number) => {
-    const waitable = retryAfter <= options.maxRetryAfterSeconds && retryCount < options.rateLimitRetries;
-    logger.warn(
-      `GitHub ${kind} rate limit on ${request.method} ${request.url}: ${waitable ? `retrying after ${retryAfter}s` : 'giving up'}`,
-    );
-    return waitable;
-  };
+  const rateLimitHandler =
+    (kind: string) => (retryAfter: number, request: any, _octokit: unknown, retryCount: number) => {
+      const waitable = retryAfter <= options.maxRetryAfterSeconds && retryCount < options.rateLimitRetries;
+      logger.warn(
+        `GitHub ${kind} rate limit on ${request.method} ${request.url}: ${waitable ? `retrying after ${retryAfter}s` : 'giving up'}`,
+      );
+      return waitable;
+    };
 
   const octokit = new GoldenPathOctokit({
     auth: token,

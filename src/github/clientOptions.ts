@@ -31,14 +31,16 @@ const CONFIG_KEY = 'goldenPath.github';
 const setting = (key: keyof GithubClientOptions) =>
   configNumber.pipe(z.number().min(0, 'must be a number of at least 0')).default(DEFAULT_GITHUB_CLIENT_OPTIONS[key]);
 
-const clientOptionsSchema = z.object({
-  retries: setting('retries'),
-  retryBaseDelayMs: setting('retryBaseDelayMs'),
-  maxRetryAfterSeconds: setting('maxRetryAfterSeconds'),
-  rateLimitRetries: setting('rateLimitRetries'),
-  writePacingMs: setting('writePacingMs'),
-  repoReadyTimeoutMs: setting('repoReadyTimeoutMs'),
-}).strict();
+const clientOptionsSchema = z
+  .object({
+    retries: setting('retries'),
+    retryBaseDelayMs: setting('retryBaseDelayMs'),
+    maxRetryAfterSeconds: setting('maxRetryAfterSeconds'),
+    rateLimitRetries: setting('rateLimitRetries'),
+    writePacingMs: setting('writePacingMs'),
+    repoReadyTimeoutMs: setting('repoReadyTimeoutMs'),
+  })
+  .strict();
 
 export function readGithubClientOptions(config?: Config): GithubClientOptions {
   const parsed = clientOptionsSchema.safeParse(config?.getOptional<unknown>(CONFIG_KEY) ?? {});

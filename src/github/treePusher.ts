@@ -45,7 +45,9 @@ export class TreePusher {
     const current = await this.branchHead(req.branch);
     if (current) {
       if (current.tree === req.expectedTree) {
-        this.logger.info(`${owner}/${repo}@${req.branch} already holds this content (commit ${current.sha}); nothing to push`);
+        this.logger.info(
+          `${owner}/${repo}@${req.branch} already holds this content (commit ${current.sha}); nothing to push`,
+        );
         await this.makeDefault(req.branch, defaultBranch);
         return { commitHash: current.sha, htmlUrl };
       }
@@ -81,15 +83,26 @@ export class TreePusher {
       );
     }
     const commit = await this.octokit.rest.git
-      .createCommit({ owner, repo, message: req.message, tree: tree.data.sha, parents: [], ...(req.author ? { author: req.author } : {}) })
+      .createCommit({
+        owner,
+        repo,
+        message: req.message,
+        tree: tree.data.sha,
+        parents: [],
+        ...(req.author ? { author: req.author } : {}),
+      })
       .catch(this.fail('create the commit in'));
     const sha = commit.data.sha;
 
     const ref = `heads/${req.branch}`;
     if (current || bootstrapBranch === req.branch) {
-      await this.octokit.rest.git.updateRef({ owner, repo, ref, sha, force: true }).catch(this.fail('update the branch of'));
+      await this.octokit.rest.git
+        .updateRef({ owner, repo, ref, sha, force: true })
+        .catch(this.fail('update the branch of'));
     } else {
-      await this.octokit.rest.git.createRef({ owner, repo, ref: `refs/${ref}`, sha }).catch(this.fail('create the branch in'));
+      await this.octokit.rest.git
+        .createRef({ owner, repo, ref: `refs/${ref}`, sha })
+        .catch(this.fail('create the branch in'));
     }
     await this.makeDefault(req.branch, bootstrapBranch ?? defaultBranch);
     if (bootstrapBranch && bootstrapBranch !== req.branch) {
@@ -155,7 +168,13 @@ export class TreePusher {
       await Promise.all(
         binaries.slice(i, i + BLOB_CONCURRENCY).map(async file => {
           const blob = await this.whenReady(
-            () => this.octokit.rest.git.createBlob({ owner, repo, content: file.content.toString('base64'), encoding: 'base64' }),
+            () =>
+              this.octokit.rest.git.createBlob({
+                owner,
+                repo,
+                content: file.content.toString('base64'),
+                encoding: 'base64',
+              }),
             'upload a file to',
           );
           shas.set(file.path, blob.data.sha);
@@ -186,7 +205,8 @@ export class TreePusher {
         const status = githubStatus(error);
         return status === 404 || (status === 409 && !EMPTY_REPO_MESSAGE.test(githubMessage(error)));
       },
-      onRetry: error => this.logger.info(`${this.owner}/${this.repo} is not ready yet (${githubStatus(error)}); retrying`),
+      onRetry: error =>
+        this.logger.info(`${this.owner}/${this.repo} is not ready yet (${githubStatus(error)}); retrying`),
     }).catch(this.fail(action));
   }
 }

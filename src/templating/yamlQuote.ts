@@ -22,16 +22,12 @@ export function yamlQuote(value: unknown): string {
     lineWidth: 0,
     doubleQuotedMinMultiLineLength: Number.POSITIVE_INFINITY,
   }).trimEnd();
-  return quoted.replace(
-    ESCAPE_AS_UNICODE,
-    ch => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return quoted.replace(ESCAPE_AS_UNICODE, ch => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export const yamlQuoteFilter = createTemplateFilter({
   id: 'yamlQuote',
-  description:
-    'Quotes a value as a single double-quoted YAML string, escaping anything that could break out of it.',
+  description: 'Quotes a value as a single double-quoted YAML string, escaping anything that could break out of it.',
   schema: z =>
     z.function().args(z.any().describe('Value to quote')).returns(z.string().describe('Double-quoted YAML scalar')),
   examples: [

@@ -12,7 +12,13 @@ describe('retryWithBackoff', () => {
         if (calls < 3) throw new Transient(`attempt ${calls}`);
         return 'done';
       },
-      { retries: 5, minDelayMs: 1, maxDelayMs: 2, retryIf: e => e instanceof Transient, onRetry: (_e, n) => retried.push(n) },
+      {
+        retries: 5,
+        minDelayMs: 1,
+        maxDelayMs: 2,
+        retryIf: e => e instanceof Transient,
+        onRetry: (_e, n) => retried.push(n),
+      },
     );
     expect(value).toBe('done');
     expect(calls).toBe(3);

@@ -2,7 +2,6 @@ import { RuleResult } from './result';
 /** Long enough for any honest description, short enough that nobody makes the backend render megabytes. */
 export const MAX_DESCRIPTION_LENGTH = 500;
 
-
 export function parseDescription(raw: unknown): RuleResult<string> {
   if (raw === undefined || raw === null) return { ok: true, value: '' };
   if (typeof raw !== 'string') return { ok: false, reason: 'must be text' };

@@ -1,10 +1,14 @@
 import { parseMountPath, SYSTEM_PATHS } from './mountPath';
 
 describe('parseMountPath', () => {
-  it.each([['/data', '/data'], ['/var/lib/redis', '/var/lib/redis'], ['/data/', '/data'], ['//srv//cache', '/srv/cache'], ['/data/./x', '/data/x'], ['/tmp/cache', '/tmp/cache']])(
-    'accepts %s as %s',
-    (input, normalised) => expect(parseMountPath(input)).toEqual({ ok: true, value: normalised }),
-  );
+  it.each([
+    ['/data', '/data'],
+    ['/var/lib/redis', '/var/lib/redis'],
+    ['/data/', '/data'],
+    ['//srv//cache', '/srv/cache'],
+    ['/data/./x', '/data/x'],
+    ['/tmp/cache', '/tmp/cache'],
+  ])('accepts %s as %s', (input, normalised) => expect(parseMountPath(input)).toEqual({ ok: true, value: normalised }));
 
   it.each([
     ['data', /absolute/],

@@ -3,7 +3,18 @@ import { RuleResult } from './result';
 
 /** Paths the image's operating system owns; a volume mounted there would hide or break it. */
 export const SYSTEM_PATHS = [
-  '/bin', '/boot', '/dev', '/etc', '/lib', '/proc', '/root', '/run', '/sbin', '/sys', '/usr', '/var/run',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/run',
 ] as const;
 
 /**
@@ -12,7 +23,6 @@ export const SYSTEM_PATHS = [
  * data volume on either would hide the app or clash with that volume.
  */
 export const IMAGE_PATHS = ['/app', '/tmp'] as const;
-
 
 export function parseMountPath(raw: unknown): RuleResult<string> {
   if (typeof raw !== 'string' || raw === '') {
@@ -44,7 +54,10 @@ export function parseMountPath(raw: unknown): RuleResult<string> {
     return { ok: false, reason: `must not be inside the system path ${system}` };
   }
   if ((IMAGE_PATHS as readonly string[]).includes(normalised)) {
-    return { ok: false, reason: `must not be ${normalised}, which the generated image uses (${IMAGE_PATHS.join(', ')})` };
+    return {
+      ok: false,
+      reason: `must not be ${normalised}, which the generated image uses (${IMAGE_PATHS.join(', ')})`,
+    };
   }
   return { ok: true, value: normalised };
 }

@@ -8,7 +8,6 @@ import { RuleResult } from './result';
 
 export const OWNER_KINDS = ['group', 'user'] as const;
 
-
 /**
  * Checks an owner the way the catalog will, before anything is created:
  * a Group or User reference whose parts are valid entity names.

@@ -1,8 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { DEFAULT_POLICY, readStatefulAppPolicy } from './platformPolicy';
 
-const policyFrom = (statefulApp: object) =>
-  readStatefulAppPolicy(new ConfigReader({ goldenPath: { statefulApp } }));
+const policyFrom = (statefulApp: object) => readStatefulAppPolicy(new ConfigReader({ goldenPath: { statefulApp } }));
 
 describe('readStatefulAppPolicy', () => {
   it('defaults to gp3 limits without config', () => {

@@ -38,34 +38,39 @@ const diskQuantity = z.string().transform((text, ctx) => {
 
 const policySchema = z
   .object({
-  storage: z
-    .object({
-      min: diskQuantity.default(DEFAULT_POLICY.storage.min),
-      max: diskQuantity.default(DEFAULT_POLICY.storage.max),
-      classes: z
-        .array(z.string().min(1))
-        .min(1, 'must list at least one storage class')
-        .default(DEFAULT_POLICY.storage.classes),
-    })
-    .strict()
-    .default({})
-    .refine(s => s.min.bytes <= s.max.bytes, s => ({
-      message: `min ${s.min.canonical} is larger than max ${s.max.canonical}`,
-    })),
-  ports: z
-    .object({
-      denied: z.array(configNumber.pipe(z.number().int('must be a port number'))).default(DEFAULT_POLICY.ports.denied),
-    })
-    .strict()
-    .default({}),
-  replicas: z
-    .object({
-      max: configNumber
-        .pipe(z.number().int('must be a whole number').min(1, 'must be a whole number of at least 1'))
-        .default(DEFAULT_POLICY.replicas.max),
-    })
-    .strict()
-    .default({}),
+    storage: z
+      .object({
+        min: diskQuantity.default(DEFAULT_POLICY.storage.min),
+        max: diskQuantity.default(DEFAULT_POLICY.storage.max),
+        classes: z
+          .array(z.string().min(1))
+          .min(1, 'must list at least one storage class')
+          .default(DEFAULT_POLICY.storage.classes),
+      })
+      .strict()
+      .default({})
+      .refine(
+        s => s.min.bytes <= s.max.bytes,
+        s => ({
+          message: `min ${s.min.canonical} is larger than max ${s.max.canonical}`,
+        }),
+      ),
+    ports: z
+      .object({
+        denied: z
+          .array(configNumber.pipe(z.number().int('must be a port number')))
+          .default(DEFAULT_POLICY.ports.denied),
+      })
+      .strict()
+      .default({}),
+    replicas: z
+      .object({
+        max: configNumber
+          .pipe(z.number().int('must be a whole number').min(1, 'must be a whole number of at least 1'))
+          .default(DEFAULT_POLICY.replicas.max),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

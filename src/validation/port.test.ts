@@ -1,10 +1,13 @@
 import { parseContainerPort } from './port';
 
 describe('parseContainerPort', () => {
-  it.each([[6379, 6379], ['8080', 8080], [1024, 1024], [65535, 65535], [' 9000 ', 9000]])(
-    'accepts %j',
-    (input, port) => expect(parseContainerPort(input)).toEqual({ ok: true, value: port }),
-  );
+  it.each([
+    [6379, 6379],
+    ['8080', 8080],
+    [1024, 1024],
+    [65535, 65535],
+    [' 9000 ', 9000],
+  ])('accepts %j', (input, port) => expect(parseContainerPort(input)).toEqual({ ok: true, value: port }));
 
   it.each([
     [80, /between 1024 and 65535.*non-root/],

@@ -3,7 +3,6 @@ import { RuleResult } from './result';
 export const MIN_UNPRIVILEGED_PORT = 1024;
 export const MAX_PORT = 65535;
 
-
 /** Accepts a number or a numeric string (form values may arrive as either). */
 export function parseContainerPort(raw: unknown, deniedPorts: readonly number[] = []): RuleResult<number> {
   let port: number;

@@ -27,7 +27,6 @@ export type DiskQuantity = {
   bytes: bigint;
 };
 
-
 const QUANTITY_SHAPE = /^(\d+)(?:\.(\d+))?([A-Za-z]*)$/;
 
 export function parseDiskQuantity(raw: unknown): RuleResult<DiskQuantity> {
@@ -57,9 +56,7 @@ export function parseDiskQuantity(raw: unknown): RuleResult<DiskQuantity> {
   }
   const factor = SUFFIX_FACTORS[suffix];
   if (factor === undefined) {
-    const caseFixed = Object.keys(SUFFIX_FACTORS).find(
-      s => s.toLowerCase() === suffix.toLowerCase(),
-    );
+    const caseFixed = Object.keys(SUFFIX_FACTORS).find(s => s.toLowerCase() === suffix.toLowerCase());
     if (caseFixed) {
       return { ok: false, reason: `unit "${suffix}" is case-sensitive: write "${caseFixed}"` };
     }

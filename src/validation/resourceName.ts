@@ -1,7 +1,4 @@
-import {
-  CommonValidatorFunctions,
-  KubernetesValidatorFunctions,
-} from '@backstage/catalog-model';
+import { CommonValidatorFunctions, KubernetesValidatorFunctions } from '@backstage/catalog-model';
 
 /**
  * The longest name a StatefulSet can have: its pods carry the label
@@ -26,9 +23,7 @@ export function componentNameProblems(name: unknown): string[] {
     problems.push('must start with a lowercase letter (Service names are DNS-1035 labels)');
   }
   if (!CommonValidatorFunctions.isValidDnsLabel(name)) {
-    problems.push(
-      'must be a DNS label: lowercase letters, digits and hyphens, not ending with a hyphen',
-    );
+    problems.push('must be a DNS label: lowercase letters, digits and hyphens, not ending with a hyphen');
   }
   if (name.length > MAX_STATEFULSET_NAME_LENGTH) {
     problems.push(

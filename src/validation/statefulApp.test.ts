@@ -13,7 +13,12 @@ const good = {
 
 describe('validateStatefulApp', () => {
   it('normalises good values', () => {
-    expect(validateStatefulApp({ ...good, replicas: '3', port: '8080', storageSize: '1.5Gi', mountPath: '/data/', owner: 'team-a' }, DEFAULT_POLICY)).toEqual({
+    expect(
+      validateStatefulApp(
+        { ...good, replicas: '3', port: '8080', storageSize: '1.5Gi', mountPath: '/data/', owner: 'team-a' },
+        DEFAULT_POLICY,
+      ),
+    ).toEqual({
       ok: true,
       values: {
         ...good,
@@ -30,7 +35,15 @@ describe('validateStatefulApp', () => {
 
   it('reports every problem at once, each naming the field, value and rule', () => {
     const result = validateStatefulApp(
-      { name: 'My_App', environment: 'qa', replicas: 0, storageSize: '10GB', storageClass: 'standard', mountPath: '/etc/app', port: 80 },
+      {
+        name: 'My_App',
+        environment: 'qa',
+        replicas: 0,
+        storageSize: '10GB',
+        storageClass: 'standard',
+        mountPath: '/etc/app',
+        port: 80,
+      },
       DEFAULT_POLICY,
     );
     expect(result.ok).toBe(false);
@@ -38,7 +51,9 @@ describe('validateStatefulApp', () => {
     for (const field of ['name', 'environment', 'replicas', 'storageSize', 'storageClass', 'mountPath', 'port']) {
       expect(lines.some(l => l.startsWith(`${field}: `))).toBe(true);
     }
-    expect(lines).toContain('storageSize: "10GB" unit "GB" is not a Kubernetes unit: write "Gi" (binary, 2^n) or "G" (decimal, 10^n)');
+    expect(lines).toContain(
+      'storageSize: "10GB" unit "GB" is not a Kubernetes unit: write "Gi" (binary, 2^n) or "G" (decimal, 10^n)',
+    );
     expect(lines).toContain('environment: "qa" must be one of dev, test, staging, prod');
   });
 

@@ -36,18 +36,12 @@ export type StatefulAppValues = {
 /** One broken rule: which field, what value, and which rule it broke. */
 export type FieldProblem = { field: keyof StatefulAppInput; value: unknown; rule: string };
 
-export type StatefulAppValidation =
-  | { ok: true; values: StatefulAppValues }
-  | { ok: false; problems: FieldProblem[] };
+export type StatefulAppValidation = { ok: true; values: StatefulAppValues } | { ok: false; problems: FieldProblem[] };
 
 /** Checks every field and returns every problem at once, so the user fixes the form in one go. */
-export function validateStatefulApp(
-  input: StatefulAppInput,
-  policy: StatefulAppPolicy,
-): StatefulAppValidation {
+export function validateStatefulApp(input: StatefulAppInput, policy: StatefulAppPolicy): StatefulAppValidation {
   const problems: FieldProblem[] = [];
-  const fail = (field: keyof StatefulAppInput, rule: string) =>
-    problems.push({ field, value: input[field], rule });
+  const fail = (field: keyof StatefulAppInput, rule: string) => problems.push({ field, value: input[field], rule });
 
   for (const rule of componentNameProblems(input.name)) fail('name', rule);
 
@@ -56,9 +50,8 @@ export function validateStatefulApp(
     fail('environment', `must be one of ${ENVIRONMENTS.join(', ')}`);
   }
 
-  const replicas = typeof input.replicas === 'string' && /^\d+$/.test(input.replicas)
-    ? Number(input.replicas)
-    : input.replicas;
+  const replicas =
+    typeof input.replicas === 'string' && /^\d+$/.test(input.replicas) ? Number(input.replicas) : input.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1 || replicas > policy.replicas.max) {
     fail('replicas', `must be a whole number from 1 to ${policy.replicas.max}`);
   }

@@ -45,7 +45,9 @@ const binaryFile: Case = {
 async function main() {
   const github = await startGithubStandin({ orgs: ['bench'] });
   const integrations = ScmIntegrations.fromConfig(
-    new ConfigReader({ integrations: { github: [{ host: github.host, apiBaseUrl: github.apiBaseUrl, token: DEFAULT_TOKEN }] } }),
+    new ConfigReader({
+      integrations: { github: [{ host: github.host, apiBaseUrl: github.apiBaseUrl, token: DEFAULT_TOKEN }] },
+    }),
   );
   const deps = {
     integrations,
@@ -100,9 +102,18 @@ async function main() {
   }
   await github.close();
 
-  const header = ['skeleton', 'Git Data push: requests', 'ms', 'Contents API per file: requests', 'ms', 'commits (Contents API)'];
+  const header = [
+    'skeleton',
+    'Git Data push: requests',
+    'ms',
+    'Contents API per file: requests',
+    'ms',
+    'commits (Contents API)',
+  ];
   const table = [header, header.map(() => '---'), ...rows].map(r => `| ${r.join(' | ')} |`).join('\n');
-  process.stdout.write(`${table}\n\nNode ${process.version}, ${os.cpus().length} CPUs, GitHub stand-in on loopback, write pacing off.\n`);
+  process.stdout.write(
+    `${table}\n\nNode ${process.version}, ${os.cpus().length} CPUs, GitHub stand-in on loopback, write pacing off.\n`,
+  );
 }
 
 main().catch(error => {

@@ -51,7 +51,11 @@ export class Credentials {
   constructor(private readonly state: StandinState) {}
 
   addUserToken(token: string, spec: TokenSpec): void {
-    this.users.set(token, { login: spec.login, scopes: spec.scopes ?? ['repo', 'workflow'], permission: spec.permission ?? 'admin' });
+    this.users.set(token, {
+      login: spec.login,
+      scopes: spec.scopes ?? ['repo', 'workflow'],
+      permission: spec.permission ?? 'admin',
+    });
     this.state.addAccount(spec.login, 'User');
   }
 
@@ -108,15 +112,24 @@ export class Credentials {
     const user = this.users.get(token);
     if (user) {
       const account = this.state.account(user.login)!;
-      return { kind: 'user', scopes: user.scopes, viewer: { account, scopes: user.scopes, permission: user.permission } };
+      return {
+        kind: 'user',
+        scopes: user.scopes,
+        viewer: { account, scopes: user.scopes, permission: user.permission },
+      };
     }
     const inst = this.installationTokens.get(token);
     if (inst) {
       if (inst.expiresAt <= Date.now()) throw new HttpError(401, 'Bad credentials');
       const { installation } = inst;
-      return { kind: 'installation', installation, viewer: { account: installation.app.bot, scopes: [], permission: 'write', installation } };
+      return {
+        kind: 'installation',
+        installation,
+        viewer: { account: installation.app.bot, scopes: [], permission: 'write', installation },
+      };
     }
-    if (token.split('.').length === 3 && m?.[1].toLowerCase() === 'bearer') return { kind: 'app', app: this.verifyJwt(token) };
+    if (token.split('.').length === 3 && m?.[1].toLowerCase() === 'bearer')
+      return { kind: 'app', app: this.verifyJwt(token) };
     throw new HttpError(401, 'Bad credentials');
   }
 
@@ -138,10 +151,16 @@ export class Credentials {
     }
     const now = Math.floor(Date.now() / 1000);
     if (typeof payload.exp !== 'number' || payload.exp <= now || payload.exp - (payload.iat ?? now) > 600 + 60) {
-      throw new HttpError(401, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires");
+      throw new HttpError(
+        401,
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      );
     }
     if (typeof payload.iat !== 'number' || payload.iat > now + 60) {
-      throw new HttpError(401, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued");
+      throw new HttpError(
+        401,
+        "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+      );
     }
     return app;
   }

@@ -54,7 +54,10 @@ export class FaultQueue {
   }
 }
 
-export function faultAnswer(f: Fault, ctx: { login?: string; userId?: number; requestId: string; documentationUrl: string }): FaultAnswer {
+export function faultAnswer(
+  f: Fault,
+  ctx: { login?: string; userId?: number; requestId: string; documentationUrl: string },
+): FaultAnswer {
   const wait = f.retryAfterSeconds ?? 60;
   const nowSec = Math.floor(Date.now() / 1000);
   switch (f.kind) {
@@ -91,14 +94,32 @@ export function faultAnswer(f: Fault, ctx: { login?: string; userId?: number; re
     case 'not-ready': {
       const status = f.status ?? 404;
       const message = status === 409 ? 'Git Repository is empty.' : 'Not Found';
-      return { status, headers: { ...f.headers }, body: f.body ?? { message, documentation_url: ctx.documentationUrl, status: String(status) } };
+      return {
+        status,
+        headers: { ...f.headers },
+        body: f.body ?? { message, documentation_url: ctx.documentationUrl, status: String(status) },
+      };
     }
     case 'status':
     default: {
       const status = f.status ?? 500;
       const message =
-        status === 401 ? 'Bad credentials' : status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : status === 502 ? 'Server Error' : status >= 500 ? 'Server Error' : 'Error';
-      return { status, headers: { ...f.headers }, body: f.body ?? { message, documentation_url: ctx.documentationUrl, status: String(status) } };
+        status === 401
+          ? 'Bad credentials'
+          : status === 403
+            ? 'Forbidden'
+            : status === 404
+              ? 'Not Found'
+              : status === 502
+                ? 'Server Error'
+                : status >= 500
+                  ? 'Server Error'
+                  : 'Error';
+      return {
+        status,
+        headers: { ...f.headers },
+        body: f.body ?? { message, documentation_url: ctx.documentationUrl, status: String(status) },
+      };
     }
   }
 }

@@ -139,7 +139,10 @@ export class GitStore {
       path.join(dir, 'config'),
       '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n',
     );
-    fs.writeFileSync(path.join(dir, 'description'), "Unnamed repository; edit this file 'description' to name the repository.\n");
+    fs.writeFileSync(
+      path.join(dir, 'description'),
+      "Unnamed repository; edit this file 'description' to name the repository.\n",
+    );
     fs.writeFileSync(path.join(dir, 'info', 'exclude'), '');
     return new GitStore(dir);
   }
@@ -237,7 +240,14 @@ export class GitStore {
       crcs.writeUInt32BE(e.crc, i * 4);
       offsets.writeUInt32BE(e.offset, i * 4); // packs here stay far below 2 GiB
     });
-    const idxBody = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, names, crcs, offsets, packSha]);
+    const idxBody = Buffer.concat([
+      Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]),
+      fanout,
+      names,
+      crcs,
+      offsets,
+      packSha,
+    ]);
     const idx = Buffer.concat([idxBody, crypto.createHash('sha1').update(idxBody).digest()]);
 
     const base = path.join(this.dir, 'objects', 'pack', `pack-${packSha.toString('hex')}`);
@@ -341,7 +351,14 @@ export class GitStore {
     const split = text.indexOf('\n\n');
     const headerLines = (split < 0 ? text : text.slice(0, split)).split('\n');
     const message = split < 0 ? '' : text.slice(split + 2);
-    const commit: CommitData = { tree: '', parents: [], author: undefined!, committer: undefined!, message, extraHeaders: [] };
+    const commit: CommitData = {
+      tree: '',
+      parents: [],
+      author: undefined!,
+      committer: undefined!,
+      message,
+      extraHeaders: [],
+    };
     for (const line of headerLines) {
       if (line.startsWith(' ') && commit.extraHeaders!.length) {
         const last = commit.extraHeaders![commit.extraHeaders!.length - 1];
@@ -404,7 +421,8 @@ export class GitStore {
       for (const ent of fs.readdirSync(abs, { withFileTypes: true })) {
         const child = `${rel}/${ent.name}`;
         if (ent.isDirectory()) walk(child);
-        else if (!ent.name.endsWith('.lock')) found.set(child, fs.readFileSync(path.join(this.dir, child), 'utf8').trim());
+        else if (!ent.name.endsWith('.lock'))
+          found.set(child, fs.readFileSync(path.join(this.dir, child), 'utf8').trim());
       }
     };
     walk('refs');

@@ -30,17 +30,37 @@ import { API_PREFIX, createRequestListener } from './server';
 import { StandinState } from './state';
 import { Fault, GithubStandin, RecordedRequest, StandinOptions } from './types';
 
-export type { AppSpec, Fault, FaultKind, GithubStandin, Permission, RecordedRequest, RepoSummary, StandinOptions, TokenSpec } from './types';
+export type {
+  AppSpec,
+  Fault,
+  FaultKind,
+  GithubStandin,
+  Permission,
+  RecordedRequest,
+  RepoSummary,
+  StandinOptions,
+  TokenSpec,
+} from './types';
 export { validateResponse, specStats } from './openapi';
 
 export const DEFAULT_TOKEN = 'ghp_standin_token';
 
-const routes: RouteTable = { ...userRoutes, ...repoRoutes, ...gitRoutes, ...contentRoutes, ...commitRoutes, ...appRoutes, ...archiveRoutes };
+const routes: RouteTable = {
+  ...userRoutes,
+  ...repoRoutes,
+  ...gitRoutes,
+  ...contentRoutes,
+  ...commitRoutes,
+  ...appRoutes,
+  ...archiveRoutes,
+};
 
 function matchesRoute(recorded: string | undefined, filter: string | RegExp | undefined, p: string): boolean {
   if (filter === undefined) return true;
   // a RegExp may target the template or the concrete path
-  return typeof filter === 'string' ? recorded === filter : (recorded !== undefined && filter.test(recorded)) || filter.test(p);
+  return typeof filter === 'string'
+    ? recorded === filter
+    : (recorded !== undefined && filter.test(recorded)) || filter.test(p);
 }
 
 export async function startGithubStandin(options: StandinOptions = {}): Promise<GithubStandin> {
@@ -49,7 +69,9 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'github-standin-'));
   const state = new StandinState(root);
   const credentials = new Credentials(state);
-  const tokenSpecs = options.tokens ?? { [DEFAULT_TOKEN]: { login: 'octo-user', scopes: ['repo', 'workflow'], permission: 'admin' } };
+  const tokenSpecs = options.tokens ?? {
+    [DEFAULT_TOKEN]: { login: 'octo-user', scopes: ['repo', 'workflow'], permission: 'admin' },
+  };
   for (const [token, spec] of Object.entries(tokenSpecs)) credentials.addUserToken(token, spec);
   for (const org of options.orgs ?? ['acme']) state.addAccount(org, 'Organization');
   for (const user of options.users ?? []) state.addAccount(user, 'User');
@@ -60,7 +82,9 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
   // Known only once the server listens; the listener reads it later.
   // eslint-disable-next-line prefer-const
   let urls: Urls | undefined;
-  const server = http.createServer(createRequestListener({ state, credentials, faults, requests, routes, urls: () => urls! }));
+  const server = http.createServer(
+    createRequestListener({ state, credentials, faults, requests, routes, urls: () => urls! }),
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,7 +101,10 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
     apiBaseUrl: urls.api,
     requests,
     countRequests(filter = {}) {
-      return requests.filter(r => (!filter.method || r.method === filter.method.toUpperCase()) && matchesRoute(r.route, filter.route, r.path)).length;
+      return requests.filter(
+        r =>
+          (!filter.method || r.method === filter.method.toUpperCase()) && matchesRoute(r.route, filter.route, r.path),
+      ).length;
     },
     resetRequests() {
       requests.length = 0; // same array: callers may hold a reference to `requests`
@@ -108,7 +135,12 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
     async createRepoDirectly(owner, repo, opts = {}) {
       const account = state.account(owner) ?? state.addAccount(owner, 'User');
       if (state.findRepo(owner, repo)) throw new Error(`github-standin: ${owner}/${repo} already exists`);
-      state.createRepo(account, { name: repo, visibility: 'private' }, account.type === 'User' ? account : firstUser, !!opts.autoInit);
+      state.createRepo(
+        account,
+        { name: repo, visibility: 'private' },
+        account.type === 'User' ? account : firstUser,
+        !!opts.autoInit,
+      );
     },
     async close() {
       server.closeAllConnections();

@@ -55,7 +55,10 @@ let fullDoc: Json | undefined;
 
 function cachePath(kind: 'core' | 'full'): string {
   const st = fs.statSync(SPEC_FILE);
-  return path.join(os.tmpdir(), `github-standin-openapi-${SPEC_VERSION}-${st.size}-${Math.floor(st.mtimeMs)}-${kind}.json`);
+  return path.join(
+    os.tmpdir(),
+    `github-standin-openapi-${SPEC_VERSION}-${st.size}-${Math.floor(st.mtimeMs)}-${kind}.json`,
+  );
 }
 
 /** Drops prose and examples; keeps everything validation and routing need. Schema-aware:
@@ -65,7 +68,10 @@ function trim(node: Json, inPropertiesMap = false): Json {
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
-    if (!inPropertiesMap && ['description', 'summary', 'examples', 'example', 'title', 'x-github', 'x-octokit', 'tags'].includes(k)) {
+    if (
+      !inPropertiesMap &&
+      ['description', 'summary', 'examples', 'example', 'title', 'x-github', 'x-octokit', 'tags'].includes(k)
+    ) {
       continue;
     }
     out[k] = trim(v, !inPropertiesMap && (k === 'properties' || k === 'patternProperties'));
@@ -206,13 +212,15 @@ function compileRoutes(doc: Json): Map<string, CompiledRoute[]> {
       } else if (seg.includes('{')) {
         // e.g. compare/{base}...{head}
         literalScore.push(1);
-        source += '/' + seg.replace(/\{([^}]+)\}|([^{]+)/g, (_m, name: string, lit: string) => {
-          if (name) {
-            paramNames.push(name);
-            return '([^/]+?)';
-          }
-          return lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        });
+        source +=
+          '/' +
+          seg.replace(/\{([^}]+)\}|([^{]+)/g, (_m, name: string, lit: string) => {
+            if (name) {
+              paramNames.push(name);
+              return '([^/]+?)';
+            }
+            return lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          });
       } else {
         literalScore.push(2);
         source += '/' + seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -386,14 +394,16 @@ export function validateParams(
   const coerced: Record<string, unknown> = {};
   for (const p of operationParams(operation)) {
     if (p.in !== 'path' && p.in !== 'query') continue;
-    const raw = p.in === 'path' ? pathParams[p.name] : query.getAll(p.name).length > 1 ? query.getAll(p.name) : query.get(p.name);
+    const raw =
+      p.in === 'path' ? pathParams[p.name] : query.getAll(p.name).length > 1 ? query.getAll(p.name) : query.get(p.name);
     if (raw === undefined || raw === null) {
       if (p.required) problems.push(`"${p.name}" wasn't supplied.`);
       continue;
     }
     const value = coerce(raw, p.schema);
     const validate = p.validate();
-    if (!validate(value)) problems.push(...describeErrors(validate.errors ?? [], value, `${p.in === 'path' ? 'path' : 'query'}/${p.name}`));
+    if (!validate(value))
+      problems.push(...describeErrors(validate.errors ?? [], value, `${p.in === 'path' ? 'path' : 'query'}/${p.name}`));
     if (p.in === 'query') coerced[p.name] = value;
   }
   return { query: coerced, problems };
@@ -433,7 +443,9 @@ export function describeErrors(errors: ErrorObject[], root: unknown, paramLabel:
     // oneOf/anyOf umbrellas repeat what their branches already said
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') continue;
     const value = valueAt(root, e.instancePath);
-    const where = paramLabel ?? (e.instancePath ? `properties${e.instancePath.replace(/\/(\d+)(?=\/|$)/g, '/items')}` : 'links/0/schema');
+    const where =
+      paramLabel ??
+      (e.instancePath ? `properties${e.instancePath.replace(/\/(\d+)(?=\/|$)/g, '/items')}` : 'links/0/schema');
     switch (e.keyword) {
       case 'required': {
         const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -447,7 +459,9 @@ export function describeErrors(errors: ErrorObject[], root: unknown, paramLabel:
         break;
       }
       case 'enum':
-        out.add(`For '${where}', ${rubyish(value)} is not a member of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}.`);
+        out.add(
+          `For '${where}', ${rubyish(value)} is not a member of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}.`,
+        );
         break;
       case 'additionalProperties':
         out.add(`"${(e.params as { additionalProperty: string }).additionalProperty}" is not a permitted key.`);

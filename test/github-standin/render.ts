@@ -123,7 +123,8 @@ export function repoPermissions(viewer: Viewer, repo: RepoRecord) {
     const push = inst.permissions.contents === 'write';
     return { admin, maintain: admin, push, triage: push, pull: true };
   }
-  const isAdmin = viewer.permission === 'admin' && (repo.owner.type === 'Organization' || repo.owner.id === viewer.account.id);
+  const isAdmin =
+    viewer.permission === 'admin' && (repo.owner.type === 'Organization' || repo.owner.id === viewer.account.id);
   const push = viewer.permission !== 'read';
   return { admin: isAdmin, maintain: isAdmin, push, triage: push, pull: true };
 }
@@ -268,7 +269,11 @@ export function renderGitCommit(repo: RepoRecord, sha: string, c: CommitData, u:
     committer: person(c.committer),
     tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
     message: c.message,
-    parents: c.parents.map(p => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `${repoHtml(repo, u)}/commit/${p}` })),
+    parents: c.parents.map(p => ({
+      sha: p,
+      url: `${api}/git/commits/${p}`,
+      html_url: `${repoHtml(repo, u)}/commit/${p}`,
+    })),
     verification: unsigned,
   };
 }

@@ -82,12 +82,20 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
-    const record: RecordedRequest = { method, path: url.pathname, status: 0, authorization: req.headers.authorization !== undefined };
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      status: 0,
+      authorization: req.headers.authorization !== undefined,
+    };
     deps.requests.push(record);
     const rawBody = await readBody(req);
     const id = requestId();
 
-    const apiPath = url.pathname.startsWith(`${API_PREFIX}/`) || url.pathname === API_PREFIX ? url.pathname.slice(API_PREFIX.length) || '/' : undefined;
+    const apiPath =
+      url.pathname.startsWith(`${API_PREFIX}/`) || url.pathname === API_PREFIX
+        ? url.pathname.slice(API_PREFIX.length) || '/'
+        : undefined;
     const match = apiPath !== undefined ? matchRoute(method, apiPath) : undefined;
     record.route = match?.operation.route;
     const docs = match?.operation.documentationUrl ?? GENERIC_DOCS;
@@ -100,7 +108,12 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       caller = { kind: 'none' };
       authError = e as HttpError;
     }
-    const callerAccount = caller.kind === 'user' || caller.kind === 'installation' ? caller.viewer.account : caller.kind === 'app' ? caller.app.bot : undefined;
+    const callerAccount =
+      caller.kind === 'user' || caller.kind === 'installation'
+        ? caller.viewer.account
+        : caller.kind === 'app'
+          ? caller.app.bot
+          : undefined;
 
     // rate-limit bookkeeping (headers only; the primary limit is only ever hit through a fault)
     const rateKey = callerAccount ? `${caller.kind}:${callerAccount.login}` : 'anonymous';
@@ -128,7 +141,9 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         'x-content-type-options': 'nosniff',
         vary: 'Accept, Authorization, Cookie, X-GitHub-OTP',
         // classic tokens only: installation tokens and JWTs carry no OAuth scopes
-        ...(caller.kind === 'user' ? { 'x-oauth-scopes': caller.scopes.join(', '), 'x-accepted-oauth-scopes': acceptedScopes(record.route) } : {}),
+        ...(caller.kind === 'user'
+          ? { 'x-oauth-scopes': caller.scopes.join(', '), 'x-accepted-oauth-scopes': acceptedScopes(record.route) }
+          : {}),
         ...headers,
       };
       if (body !== undefined) h['content-length'] = String(body.length);
@@ -155,8 +170,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     if (!match) return sendError(new HttpError(404, 'Not Found'));
     if (caller.kind === 'none') return sendError(new HttpError(401, 'Requires authentication'));
     const wantsJwt = APP_JWT_ROUTES.has(match.operation.route);
-    if (wantsJwt && caller.kind !== 'app') return sendError(new HttpError(401, 'A JSON web token could not be decoded'));
-    if (!wantsJwt && caller.kind === 'app') return sendError(new HttpError(403, 'Resource not accessible by integration'));
+    if (wantsJwt && caller.kind !== 'app')
+      return sendError(new HttpError(401, 'A JSON web token could not be decoded'));
+    if (!wantsJwt && caller.kind === 'app')
+      return sendError(new HttpError(403, 'Resource not accessible by integration'));
 
     // --- validation against the OpenAPI description
     const { query, problems } = validateParams(match.operation, match.params, url.searchParams);
@@ -181,7 +198,8 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       // documented by GitHub, not modelled here: fail loudly rather than pretend
       return sendError(new HttpError(501, `github-standin does not implement ${method} ${match.operation.route}`));
     }
-    const viewer: Viewer = caller.kind === 'app' ? { account: caller.app.bot, scopes: [], permission: 'read' } : caller.viewer;
+    const viewer: Viewer =
+      caller.kind === 'app' ? { account: caller.app.bot, scopes: [], permission: 'read' } : caller.viewer;
     const ctx: Ctx = {
       method,
       route: match.operation.route,
@@ -207,7 +225,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     }
 
     const payload = reply.raw ?? (reply.json === undefined ? undefined : Buffer.from(JSON.stringify(reply.json)));
-    const headers: Record<string, string> = { ...(reply.contentType ? { 'content-type': reply.contentType } : {}), ...reply.headers };
+    const headers: Record<string, string> = {
+      ...(reply.contentType ? { 'content-type': reply.contentType } : {}),
+      ...reply.headers,
+    };
     if (method === 'GET' && reply.status === 200 && payload) {
       headers.etag ??= `W/"${crypto.createHash('sha256').update(payload).digest('hex')}"`;
       headers['cache-control'] = 'private, max-age=60, s-maxage=60';

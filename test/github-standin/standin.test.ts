@@ -73,8 +73,10 @@ afterAll(async () => {
 describe('start-up', () => {
   it('starts fast and listens on loopback only', async () => {
     const stats = specStats();
-     
-    console.log(`github-standin: first start ${startupMs.toFixed(0)} ms (OpenAPI ${stats.fromCache ? 'from trimmed cache' : 'parsed from @octokit/openapi'} in ${stats.loadMs.toFixed(0)} ms, ${stats.operations} operations)`);
+
+    console.log(
+      `github-standin: first start ${startupMs.toFixed(0)} ms (OpenAPI ${stats.fromCache ? 'from trimmed cache' : 'parsed from @octokit/openapi'} in ${stats.loadMs.toFixed(0)} ms, ${stats.operations} operations)`,
+    );
     const t0 = performance.now();
     const second = await startGithubStandin();
     const secondMs = performance.now() - t0;
@@ -90,7 +92,10 @@ describe('authentication', () => {
   it('requires credentials and rejects unknown tokens', async () => {
     const none = await request(gh.url).get('/api/v3/user');
     expect(none.status).toBe(401);
-    expect(none.body).toMatchObject({ message: 'Requires authentication', documentation_url: expect.stringContaining('docs.github.com') });
+    expect(none.body).toMatchObject({
+      message: 'Requires authentication',
+      documentation_url: expect.stringContaining('docs.github.com'),
+    });
 
     const bad = await request(gh.url).get('/api/v3/user').set('Authorization', 'token ghp_nope');
     expect(bad.status).toBe(401);
@@ -121,29 +126,46 @@ describe('authentication', () => {
 
 describe('validation against the OpenAPI description', () => {
   it('answers 404 for undocumented paths and methods, and records no route', async () => {
-    const res = await request(gh.url).get('/api/v3/repos/acme/x/no-such-thing').set('Authorization', `token ${DEFAULT_TOKEN}`);
+    const res = await request(gh.url)
+      .get('/api/v3/repos/acme/x/no-such-thing')
+      .set('Authorization', `token ${DEFAULT_TOKEN}`);
     expect(res.status).toBe(404);
     expect(res.body.message).toBe('Not Found');
     const last = gh.requests[gh.requests.length - 1];
-    expect(last).toMatchObject({ method: 'GET', path: '/api/v3/repos/acme/x/no-such-thing', route: undefined, status: 404 });
+    expect(last).toMatchObject({
+      method: 'GET',
+      path: '/api/v3/repos/acme/x/no-such-thing',
+      route: undefined,
+      status: 404,
+    });
 
     const method = await request(gh.url).put('/api/v3/user').set('Authorization', `token ${DEFAULT_TOKEN}`).send({});
     expect(method.status).toBe(404);
-    expect((await request(gh.url).get('/repos/acme/x').set('Authorization', `token ${DEFAULT_TOKEN}`)).status).toBe(404); // outside /api/v3
+    expect((await request(gh.url).get('/repos/acme/x').set('Authorization', `token ${DEFAULT_TOKEN}`)).status).toBe(
+      404,
+    ); // outside /api/v3
   });
 
   it('refuses a body that breaks the request schema with 422 in GitHub wording', async () => {
-    const e = await failure(octokit.request('POST /orgs/{org}/repos', { org: 'acme', name: 'typed', private: 'yes' as unknown as boolean }));
+    const e = await failure(
+      octokit.request('POST /orgs/{org}/repos', { org: 'acme', name: 'typed', private: 'yes' as unknown as boolean }),
+    );
     expect(e.status).toBe(422);
     expect(e.response.data.message).toBe(`Invalid request.\n\nFor 'properties/private', "yes" is not a boolean.`);
-    expect(e.response.data.documentation_url).toBe('https://docs.github.com/rest/repos/repos#create-an-organization-repository');
+    expect(e.response.data.documentation_url).toBe(
+      'https://docs.github.com/rest/repos/repos#create-an-organization-repository',
+    );
     expect(gh.repoExists('acme', 'typed')).toBe(false);
 
     const missing = await failure(octokit.request('POST /orgs/{org}/repos', { org: 'acme' } as any));
     expect(missing.response.data.message).toBe(`Invalid request.\n\n"name" wasn't supplied.`);
 
     const enumBad = await failure(
-      octokit.request('POST /repos/{owner}/{repo}/git/trees', { owner: 'acme', repo: 'whatever', tree: [{ path: 'a', mode: '100600' as any, type: 'blob', content: 'x' }] }),
+      octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+        owner: 'acme',
+        repo: 'whatever',
+        tree: [{ path: 'a', mode: '100600' as any, type: 'blob', content: 'x' }],
+      }),
     );
     expect(enumBad.status).toBe(422);
     expect(enumBad.response.data.message).toContain(`For 'properties/tree/items/mode', "100600" is not a member of`);
@@ -151,10 +173,14 @@ describe('validation against the OpenAPI description', () => {
 
   it('validates query parameters and JSON syntax', async () => {
     await octokit.rest.repos.createInOrg({ org: 'acme', name: 'query-check', auto_init: true });
-    const res = await request(gh.url).get('/api/v3/repos/acme/query-check/commits?per_page=lots').set('Authorization', `token ${DEFAULT_TOKEN}`);
+    const res = await request(gh.url)
+      .get('/api/v3/repos/acme/query-check/commits?per_page=lots')
+      .set('Authorization', `token ${DEFAULT_TOKEN}`);
     expect(res.status).toBe(422);
     expect(res.body.message).toContain(`"lots" is not an integer`);
-    const ok = await request(gh.url).get('/api/v3/repos/acme/query-check/commits?per_page=5').set('Authorization', `token ${DEFAULT_TOKEN}`);
+    const ok = await request(gh.url)
+      .get('/api/v3/repos/acme/query-check/commits?per_page=5')
+      .set('Authorization', `token ${DEFAULT_TOKEN}`);
     expect(ok.status).toBe(200);
 
     const json = await request(gh.url)
@@ -172,7 +198,12 @@ describe('users and organisations', () => {
     const me = await octokit.rest.users.getAuthenticated();
     expect(me.data).toMatchObject({ login: 'octo-user', type: 'User' });
     expectDocumentedShape('GET', '/user', 200, me.data);
-    expectDocumentedShape('GET', '/users/{username}', 200, (await octokit.rest.users.getByUsername({ username: 'octo-user' })).data);
+    expectDocumentedShape(
+      'GET',
+      '/users/{username}',
+      200,
+      (await octokit.rest.users.getByUsername({ username: 'octo-user' })).data,
+    );
     expect((await octokit.rest.users.getByUsername({ username: 'acme' })).data.type).toBe('Organization');
     expect((await octokit.rest.users.getByUsername({ username: 'someone-else' })).data.type).toBe('User');
     const org = await octokit.rest.orgs.get({ org: 'acme' });
@@ -184,7 +215,12 @@ describe('users and organisations', () => {
 
 describe('repositories', () => {
   it('creates an EMPTY repository with the documented shape', async () => {
-    const res = await octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-empty', description: 'An app', private: true });
+    const res = await octokit.rest.repos.createInOrg({
+      org: 'acme',
+      name: 'svc-empty',
+      description: 'An app',
+      private: true,
+    });
     expect(res.status).toBe(201);
     expectDocumentedShape('POST', '/orgs/{org}/repos', 201, res.data);
     expect(res.data).toMatchObject({
@@ -210,10 +246,14 @@ describe('repositories', () => {
     expect(dup.status).toBe(422);
     expect(dup.response.data).toMatchObject({
       message: 'Repository creation failed.',
-      errors: [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }],
+      errors: [
+        { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+      ],
     });
     expect((await failure(octokit.rest.repos.createInOrg({ org: 'nope', name: 'x' }))).status).toBe(404);
-    expect((await failure(client(READONLY_TOKEN).rest.repos.createInOrg({ org: 'acme', name: 'ro' }))).status).toBe(403);
+    expect((await failure(client(READONLY_TOKEN).rest.repos.createInOrg({ org: 'acme', name: 'ro' }))).status).toBe(
+      403,
+    );
     expect(gh.repoExists('acme', 'ro')).toBe(false);
   });
 
@@ -223,7 +263,7 @@ describe('repositories', () => {
     expect(res.data.owner.type).toBe('User');
   });
 
-  it('knows repositories it did not create, and hides other users\' private ones', async () => {
+  it("knows repositories it did not create, and hides other users' private ones", async () => {
     await gh.createRepoDirectly('acme', 'pre-existing', { autoInit: true });
     const dup = await failure(octokit.rest.repos.createInOrg({ org: 'acme', name: 'Pre-Existing' }));
     expect(dup.status).toBe(422);
@@ -246,13 +286,25 @@ describe('repositories', () => {
     const patched = await octokit.rest.repos.update({ owner: 'acme', repo: 'svc-meta', description: 'Stateful app' });
     expect(patched.data.description).toBe('Stateful app');
     expectDocumentedShape('PATCH', '/repos/{owner}/{repo}', 200, patched.data);
-    const badBranch = await failure(octokit.rest.repos.update({ owner: 'acme', repo: 'svc-meta', default_branch: 'nope' }));
+    const badBranch = await failure(
+      octokit.rest.repos.update({ owner: 'acme', repo: 'svc-meta', default_branch: 'nope' }),
+    );
     expect(badBranch.status).toBe(422);
 
-    const topics = await octokit.rest.repos.replaceAllTopics({ owner: 'acme', repo: 'svc-meta', names: ['stateful-app', 'Redis'] });
+    const topics = await octokit.rest.repos.replaceAllTopics({
+      owner: 'acme',
+      repo: 'svc-meta',
+      names: ['stateful-app', 'Redis'],
+    });
     expect(topics.data.names).toEqual(['stateful-app', 'redis']); // saved lowercase
-    expect((await octokit.rest.repos.getAllTopics({ owner: 'acme', repo: 'svc-meta' })).data.names).toEqual(['stateful-app', 'redis']);
-    expect((await failure(octokit.rest.repos.replaceAllTopics({ owner: 'acme', repo: 'svc-meta', names: ['-bad-'] }))).status).toBe(422);
+    expect((await octokit.rest.repos.getAllTopics({ owner: 'acme', repo: 'svc-meta' })).data.names).toEqual([
+      'stateful-app',
+      'redis',
+    ]);
+    expect(
+      (await failure(octokit.rest.repos.replaceAllTopics({ owner: 'acme', repo: 'svc-meta', names: ['-bad-'] })))
+        .status,
+    ).toBe(422);
     expect(gh.listRepos().find(r => r.repo === 'svc-meta')).toEqual({
       owner: 'acme',
       repo: 'svc-meta',
@@ -272,7 +324,12 @@ describe('an EMPTY repository', () => {
     const calls: Array<Promise<unknown>> = [
       octokit.rest.git.createBlob({ ...repo, content: 'x' }),
       octokit.rest.git.createTree({ ...repo, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'x' }] }),
-      octokit.rest.git.createCommit({ ...repo, message: 'm', tree: '4b825dc642cb6eb9a060e54bf8d69288fbee4904', parents: [] }),
+      octokit.rest.git.createCommit({
+        ...repo,
+        message: 'm',
+        tree: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+        parents: [],
+      }),
       octokit.rest.git.getRef({ ...repo, ref: 'heads/main' }),
       octokit.rest.repos.listCommits(repo),
     ];
@@ -296,7 +353,10 @@ describe('an EMPTY repository', () => {
     expect(put.status).toBe(201);
     expectDocumentedShape('PUT', '/repos/{owner}/{repo}/contents/{path}', 201, put.data);
     expect(put.data.commit.parents).toEqual([]);
-    expect(put.data.commit.author).toMatchObject({ name: 'octo-user', email: expect.stringMatching(/\+octo-user@users\.noreply\.github\.com$/) });
+    expect(put.data.commit.author).toMatchObject({
+      name: 'octo-user',
+      email: expect.stringMatching(/\+octo-user@users\.noreply\.github\.com$/),
+    });
 
     const ref = await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' });
     expect(ref.data.object.sha).toBe(put.data.commit.sha);
@@ -315,16 +375,33 @@ describe('an EMPTY repository', () => {
     expect(Buffer.from(file.content, 'base64').toString()).toBe('apiVersion: backstage.io/v1alpha1\n');
 
     const content = Buffer.from('apiVersion: backstage.io/v1alpha1\nkind: Component\n').toString('base64');
-    const noSha = await failure(octokit.rest.repos.createOrUpdateFileContents({ ...repo, path: 'catalog-info.yaml', message: 'm', content }));
+    const noSha = await failure(
+      octokit.rest.repos.createOrUpdateFileContents({ ...repo, path: 'catalog-info.yaml', message: 'm', content }),
+    );
     expect(noSha.status).toBe(422);
     expect(noSha.response.data.message).toBe(`Invalid request.\n\n"sha" wasn't supplied.`);
     const stale = await failure(
-      octokit.rest.repos.createOrUpdateFileContents({ ...repo, path: 'catalog-info.yaml', message: 'm', content, sha: 'a'.repeat(40) }),
+      octokit.rest.repos.createOrUpdateFileContents({
+        ...repo,
+        path: 'catalog-info.yaml',
+        message: 'm',
+        content,
+        sha: 'a'.repeat(40),
+      }),
     );
     expect(stale.status).toBe(409);
-    const ok = await octokit.rest.repos.createOrUpdateFileContents({ ...repo, path: 'catalog-info.yaml', message: 'Update', content, sha: file.sha });
+    const ok = await octokit.rest.repos.createOrUpdateFileContents({
+      ...repo,
+      path: 'catalog-info.yaml',
+      message: 'Update',
+      content,
+      sha: file.sha,
+    });
     expect(ok.status).toBe(200);
-    expect((await octokit.rest.repos.listCommits(repo)).data.map(c => c.commit.message)).toEqual(['Update', 'Initial commit']);
+    expect((await octokit.rest.repos.listCommits(repo)).data.map(c => c.commit.message)).toEqual([
+      'Update',
+      'Initial commit',
+    ]);
   });
 
   it('serves raw bytes with an ETag for conditional requests', async () => {
@@ -350,7 +427,9 @@ describe('an EMPTY repository', () => {
     expect(missing.status).toBe(404);
     const root = await octokit.rest.repos.getContent({ ...repo, path: '' });
     expectDocumentedShape('GET', '/repos/{owner}/{repo}/contents/{path}', 200, root.data);
-    expect((root.data as Array<{ path: string; type: string }>).map(e => [e.path, e.type])).toEqual([['catalog-info.yaml', 'file']]);
+    expect((root.data as Array<{ path: string; type: string }>).map(e => [e.path, e.type])).toEqual([
+      ['catalog-info.yaml', 'file'],
+    ]);
   });
 });
 
@@ -398,16 +477,31 @@ describe('Git Data API with real objects', () => {
     treeSha = tree.data.sha;
     const recursive = await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha, recursive: '1' });
     expectDocumentedShape('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', 200, recursive.data);
-    expect(recursive.data.tree.filter(e => e.type === 'blob').map(e => e.path)).toEqual(['README.md', 'assets/img/logo.bin', 'scripts/latest', 'scripts/run.sh']);
+    expect(recursive.data.tree.filter(e => e.type === 'blob').map(e => e.path)).toEqual([
+      'README.md',
+      'assets/img/logo.bin',
+      'scripts/latest',
+      'scripts/run.sh',
+    ]);
   });
 
   it('creates a parentless commit and a ref, and git agrees byte for byte', async () => {
-    const commit = await octokit.rest.git.createCommit({ ...repo, message: 'Scaffold svc-git\n\nfrom the golden path', tree: treeSha, parents: [] });
+    const commit = await octokit.rest.git.createCommit({
+      ...repo,
+      message: 'Scaffold svc-git\n\nfrom the golden path',
+      tree: treeSha,
+      parents: [],
+    });
     expect(commit.status).toBe(201);
     expectDocumentedShape('POST', '/repos/{owner}/{repo}/git/commits', 201, commit.data);
     expect(commit.data.parents).toEqual([]);
     commitSha = commit.data.sha;
-    expectDocumentedShape('GET', '/repos/{owner}/{repo}/git/commits/{commit_sha}', 200, (await octokit.rest.git.getCommit({ ...repo, commit_sha: commitSha })).data);
+    expectDocumentedShape(
+      'GET',
+      '/repos/{owner}/{repo}/git/commits/{commit_sha}',
+      200,
+      (await octokit.rest.git.getCommit({ ...repo, commit_sha: commitSha })).data,
+    );
     const ref = await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/scaffold', sha: commitSha });
     expect(ref.status).toBe(201);
     expectDocumentedShape('POST', '/repos/{owner}/{repo}/git/refs', 201, ref.data);
@@ -431,15 +525,21 @@ describe('Git Data API with real objects', () => {
     const ghost = 'f'.repeat(40);
     const badTree = await failure(octokit.rest.git.createCommit({ ...repo, message: 'm', tree: ghost, parents: [] }));
     expect([badTree.status, badTree.response.data.message]).toEqual([422, 'Tree SHA does not exist']);
-    const badParent = await failure(octokit.rest.git.createCommit({ ...repo, message: 'm', tree: treeSha, parents: [ghost] }));
+    const badParent = await failure(
+      octokit.rest.git.createCommit({ ...repo, message: 'm', tree: treeSha, parents: [ghost] }),
+    );
     expect(badParent.status).toBe(422);
-    const badEntry = await failure(octokit.rest.git.createTree({ ...repo, tree: [{ path: 'x', mode: '100644', type: 'blob', sha: ghost }] }));
+    const badEntry = await failure(
+      octokit.rest.git.createTree({ ...repo, tree: [{ path: 'x', mode: '100644', type: 'blob', sha: ghost }] }),
+    );
     expect(badEntry.status).toBe(422);
     const badRef = await failure(octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/ghost', sha: ghost }));
     expect([badRef.status, badRef.response.data.message]).toEqual([422, 'Object does not exist']);
     const exists = await failure(octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/scaffold', sha: commitSha }));
     expect([exists.status, exists.response.data.message]).toEqual([422, 'Reference already exists']);
-    const badPath = await failure(octokit.rest.git.createTree({ ...repo, tree: [{ path: 'a/../b', mode: '100644', type: 'blob', content: 'x' }] }));
+    const badPath = await failure(
+      octokit.rest.git.createTree({ ...repo, tree: [{ path: 'a/../b', mode: '100644', type: 'blob', content: 'x' }] }),
+    );
     expect(badPath.status).toBe(422);
   });
 
@@ -448,7 +548,12 @@ describe('Git Data API with real objects', () => {
     const notFf = await failure(octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: commitSha }));
     expect([notFf.status, notFf.response.data.message]).toEqual([422, 'Update is not a fast forward']);
 
-    const child = await octokit.rest.git.createCommit({ ...repo, message: 'child', tree: treeSha, parents: [main.data.object.sha] });
+    const child = await octokit.rest.git.createCommit({
+      ...repo,
+      message: 'child',
+      tree: treeSha,
+      parents: [main.data.object.sha],
+    });
     const ff = await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: child.data.sha });
     expect(ff.data.object.sha).toBe(child.data.sha);
     expectDocumentedShape('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}', 200, ff.data);
@@ -459,7 +564,10 @@ describe('Git Data API with real objects', () => {
     expect(matching.data.map(r => r.ref)).toEqual(['refs/heads/main', 'refs/heads/scaffold']);
     expectDocumentedShape('GET', '/repos/{owner}/{repo}/git/matching-refs/{ref}', 200, matching.data);
     const deleteDefault = await failure(octokit.rest.git.deleteRef({ ...repo, ref: 'heads/main' }));
-    expect([deleteDefault.status, deleteDefault.response.data.message]).toEqual([422, 'Cannot delete the default branch']);
+    expect([deleteDefault.status, deleteDefault.response.data.message]).toEqual([
+      422,
+      'Cannot delete the default branch',
+    ]);
     await octokit.rest.git.deleteRef({ ...repo, ref: 'heads/scaffold' });
     expect((await failure(octokit.rest.git.getRef({ ...repo, ref: 'heads/scaffold' }))).status).toBe(404);
     expect((await failure(octokit.rest.git.deleteRef({ ...repo, ref: 'heads/scaffold' }))).status).toBe(422);
@@ -467,7 +575,9 @@ describe('Git Data API with real objects', () => {
   });
 
   it('applies base_tree edits: replace, add nested, delete, subtree and submodule entries', async () => {
-    const scripts = (await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha })).data.tree.find(e => e.path === 'scripts')!;
+    const scripts = (await octokit.rest.git.getTree({ ...repo, tree_sha: treeSha })).data.tree.find(
+      e => e.path === 'scripts',
+    )!;
     const tree = await octokit.rest.git.createTree({
       ...repo,
       base_tree: treeSha,
@@ -493,10 +603,21 @@ describe('Git Data API with real objects', () => {
       '040000 vendor',
       '160000 vendor/lib',
     ]);
-    const commit = await octokit.rest.git.createCommit({ ...repo, message: 'edits', tree: tree.data.sha, parents: [commitSha] });
+    const commit = await octokit.rest.git.createCommit({
+      ...repo,
+      message: 'edits',
+      tree: tree.data.sha,
+      parents: [commitSha],
+    });
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/edits', sha: commit.data.sha });
     git(['fsck', '--strict', '--no-dangling'], gh.gitDir('acme', 'svc-git'));
-    const missing = await failure(octokit.rest.git.createTree({ ...repo, base_tree: treeSha, tree: [{ path: 'nope.txt', mode: '100644', type: 'blob', sha: null }] }));
+    const missing = await failure(
+      octokit.rest.git.createTree({
+        ...repo,
+        base_tree: treeSha,
+        tree: [{ path: 'nope.txt', mode: '100644', type: 'blob', sha: null }],
+      }),
+    );
     expect(missing.status).toBe(422);
   });
 
@@ -510,12 +631,14 @@ describe('Git Data API with real objects', () => {
     const t0 = performance.now();
     const tree = await octokit.rest.git.createTree({ ...repo, tree: entries });
     const ms = performance.now() - t0;
-     
+
     console.log(`github-standin: 1,000-file create-tree in ${ms.toFixed(0)} ms`);
     const commit = await octokit.rest.git.createCommit({ ...repo, message: 'big', tree: tree.data.sha, parents: [] });
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/big', sha: commit.data.sha });
     git(['fsck', '--strict', '--no-dangling'], gh.gitDir('acme', 'svc-git'));
-    expect(git(['ls-tree', '-r', '--name-only', 'big'], gh.gitDir('acme', 'svc-git')).trim().split('\n')).toHaveLength(1000);
+    expect(git(['ls-tree', '-r', '--name-only', 'big'], gh.gitDir('acme', 'svc-git')).trim().split('\n')).toHaveLength(
+      1000,
+    );
     expect(ms).toBeLessThan(5000);
   });
 });
@@ -523,7 +646,13 @@ describe('Git Data API with real objects', () => {
 describe('workflow files', () => {
   it('need the workflow scope (GitHub answers 404 without it)', async () => {
     await octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-ci', auto_init: true });
-    const args = { owner: 'acme', repo: 'svc-ci', path: '.github/workflows/ci.yml', message: 'ci', content: Buffer.from('on: push\n').toString('base64') };
+    const args = {
+      owner: 'acme',
+      repo: 'svc-ci',
+      path: '.github/workflows/ci.yml',
+      message: 'ci',
+      content: Buffer.from('on: push\n').toString('base64'),
+    };
     expect((await failure(client(NO_WORKFLOW_TOKEN).rest.repos.createOrUpdateFileContents(args))).status).toBe(404);
     expect((await octokit.rest.repos.createOrUpdateFileContents(args)).status).toBe(201);
   });
@@ -568,10 +697,14 @@ describe('faults', () => {
 
   it('answers a secondary rate limit the throttling plugin recognises', async () => {
     gh.inject({ route: '/repos/{owner}/{repo}/topics', kind: 'secondary-rate-limit', retryAfterSeconds: 7, times: 1 });
-    const raw = await request(gh.url).get('/api/v3/repos/acme/svc-meta/topics').set('Authorization', `token ${DEFAULT_TOKEN}`);
+    const raw = await request(gh.url)
+      .get('/api/v3/repos/acme/svc-meta/topics')
+      .set('Authorization', `token ${DEFAULT_TOKEN}`);
     expect(raw.status).toBe(403);
     expect(raw.headers['retry-after']).toBe('7');
-    expect(raw.body.message).toMatch(/^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again/);
+    expect(raw.body.message).toMatch(
+      /^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again/,
+    );
 
     gh.inject({ route: '/repos/{owner}/{repo}/topics', kind: 'secondary-rate-limit', retryAfterSeconds: 7, times: 2 });
     const onSecondary = jest.fn(() => true);
@@ -605,7 +738,9 @@ describe('faults', () => {
   });
 
   it('refuses a fault for a route template that does not exist', () => {
-    expect(() => gh.inject({ route: '/repos/{owner}/{repo}/gti/trees', kind: 'status' })).toThrow(/not a documented route/);
+    expect(() => gh.inject({ route: '/repos/{owner}/{repo}/gti/trees', kind: 'status' })).toThrow(
+      /not a documented route/,
+    );
   });
 });
 
@@ -632,54 +767,109 @@ describe('request counting', () => {
 
 describe('Backstage GithubUrlReader', () => {
   it('reads catalog-info.yaml through the Contents API (raw media type)', async () => {
-    const config = new ConfigReader({ integrations: { github: [{ host: gh.host, apiBaseUrl: gh.apiBaseUrl, token: DEFAULT_TOKEN }] } });
-    const [{ reader, predicate }] = GithubUrlReader.factory({ config, logger: silent as any, treeResponseFactory: {} as any });
+    const config = new ConfigReader({
+      integrations: { github: [{ host: gh.host, apiBaseUrl: gh.apiBaseUrl, token: DEFAULT_TOKEN }] },
+    });
+    const [{ reader, predicate }] = GithubUrlReader.factory({
+      config,
+      logger: silent as any,
+      treeResponseFactory: {} as any,
+    });
     const url = `${gh.url}/acme/svc-empty/blob/main/catalog-info.yaml`;
     expect(predicate(new URL(url))).toBe(true);
     gh.resetRequests();
     const res = await reader.readUrl(url);
     expect((await res.buffer()).toString()).toBe('apiVersion: backstage.io/v1alpha1\nkind: Component\n');
     // the reader fetches `${apiBaseUrl}/repos/{owner}/{repo}/contents/{path}?ref={ref}`
-    expect(gh.requests[0]).toMatchObject({ path: '/api/v3/repos/acme/svc-empty/contents/catalog-info.yaml', route: '/repos/{owner}/{repo}/contents/{path}', status: 200 });
+    expect(gh.requests[0]).toMatchObject({
+      path: '/api/v3/repos/acme/svc-empty/contents/catalog-info.yaml',
+      route: '/repos/{owner}/{repo}/contents/{path}',
+      status: 200,
+    });
     expect(res.etag).toBeTruthy();
     await expect(reader.readUrl(url, { etag: res.etag })).rejects.toMatchObject({ name: 'NotModifiedError' });
-    await expect(reader.readUrl(`${gh.url}/acme/svc-empty/blob/main/missing.yaml`)).rejects.toMatchObject({ name: 'NotFoundError' });
+    await expect(reader.readUrl(`${gh.url}/acme/svc-empty/blob/main/missing.yaml`)).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
   });
 });
 
 describe('GitHub App authentication (stretch)', () => {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = crypto.generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const appId = 4242;
   let appGh: GithubStandin;
 
   beforeAll(async () => {
     appGh = await startGithubStandin({
       orgs: ['acme', 'other-org'],
-      apps: [{ appId, privateKey, installations: [{ account: 'acme', id: 777, permissions: { administration: 'write', contents: 'write', metadata: 'read' } }] }],
+      apps: [
+        {
+          appId,
+          privateKey,
+          installations: [
+            { account: 'acme', id: 777, permissions: { administration: 'write', contents: 'write', metadata: 'read' } },
+          ],
+        },
+      ],
     });
   });
   afterAll(() => appGh.close());
 
-  it('mints installation tokens from a JWT and acts with the installation\'s permissions', async () => {
-    const asApp = new Octokit({ baseUrl: appGh.apiBaseUrl, authStrategy: createAppAuth, auth: { appId, privateKey }, log: silent });
+  it("mints installation tokens from a JWT and acts with the installation's permissions", async () => {
+    const asApp = new Octokit({
+      baseUrl: appGh.apiBaseUrl,
+      authStrategy: createAppAuth,
+      auth: { appId, privateKey },
+      log: silent,
+    });
     const installations = await asApp.rest.apps.listInstallations();
     // (the list's documented item schema ANDs user and enterprise fields for `account` — a
     // description quirk — so the shape is checked on the single-installation endpoint)
-    expectDocumentedShape('GET', '/app/installations/{installation_id}', 200, (await asApp.rest.apps.getInstallation({ installation_id: 777 })).data);
-    expect(installations.data.map(i => [i.id, i.account && 'login' in i.account ? i.account.login : undefined])).toEqual([[777, 'acme']]);
+    expectDocumentedShape(
+      'GET',
+      '/app/installations/{installation_id}',
+      200,
+      (await asApp.rest.apps.getInstallation({ installation_id: 777 })).data,
+    );
+    expect(
+      installations.data.map(i => [i.id, i.account && 'login' in i.account ? i.account.login : undefined]),
+    ).toEqual([[777, 'acme']]);
     expect((await asApp.rest.apps.getOrgInstallation({ org: 'acme' })).data.id).toBe(777);
     const minted = await asApp.rest.apps.createInstallationAccessToken({ installation_id: 777 });
     expectDocumentedShape('POST', '/app/installations/{installation_id}/access_tokens', 201, minted.data);
     expect(minted.data.token).toMatch(/^ghs_/);
 
-    const asInstallation = new Octokit({ baseUrl: appGh.apiBaseUrl, authStrategy: createAppAuth, auth: { appId, privateKey, installationId: 777 }, log: silent });
+    const asInstallation = new Octokit({
+      baseUrl: appGh.apiBaseUrl,
+      authStrategy: createAppAuth,
+      auth: { appId, privateKey, installationId: 777 },
+      log: silent,
+    });
     const created = await asInstallation.rest.repos.createInOrg({ org: 'acme', name: 'from-app' });
     expect(created.status).toBe(201);
-    expect((await failure(asInstallation.rest.repos.createInOrg({ org: 'other-org', name: 'elsewhere' }))).status).toBe(403);
-    const put = await asInstallation.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'from-app', path: 'README.md', message: 'init', content: Buffer.from('hi\n').toString('base64') });
+    expect((await failure(asInstallation.rest.repos.createInOrg({ org: 'other-org', name: 'elsewhere' }))).status).toBe(
+      403,
+    );
+    const put = await asInstallation.rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'from-app',
+      path: 'README.md',
+      message: 'init',
+      content: Buffer.from('hi\n').toString('base64'),
+    });
     expect(put.data.commit.author?.name).toBe('standin-app-4242[bot]');
     // no workflows permission: workflow files are refused like GitHub does (404)
-    const wf = { owner: 'acme', repo: 'from-app', path: '.github/workflows/ci.yml', message: 'ci', content: Buffer.from('on: push\n').toString('base64') };
+    const wf = {
+      owner: 'acme',
+      repo: 'from-app',
+      path: '.github/workflows/ci.yml',
+      message: 'ci',
+      content: Buffer.from('on: push\n').toString('base64'),
+    };
     expect((await failure(asInstallation.rest.repos.createOrUpdateFileContents(wf))).status).toBe(404);
   });
 
@@ -690,16 +880,31 @@ describe('GitHub App authentication (stretch)', () => {
     const { token: jwt } = await createAppAuth({ appId, privateKey })({ type: 'app' });
     const withJwt = await request(appGh.url).get('/api/v3/repos/acme/from-app').set('Authorization', `Bearer ${jwt}`);
     expect([withJwt.status, withJwt.body.message]).toEqual([403, 'Resource not accessible by integration']);
-    const { privateKey: otherKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const forged = new Octokit({ baseUrl: appGh.apiBaseUrl, authStrategy: createAppAuth, auth: { appId, privateKey: otherKey }, log: silent });
+    const { privateKey: otherKey } = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const forged = new Octokit({
+      baseUrl: appGh.apiBaseUrl,
+      authStrategy: createAppAuth,
+      auth: { appId, privateKey: otherKey },
+      log: silent,
+    });
     expect((await failure(forged.rest.apps.listInstallations())).status).toBe(401);
   });
 
-  it('serves Backstage\'s GitHub App credentials provider', async () => {
+  it("serves Backstage's GitHub App credentials provider", async () => {
     const integrations = ScmIntegrations.fromConfig(
       new ConfigReader({
         integrations: {
-          github: [{ host: appGh.host, apiBaseUrl: appGh.apiBaseUrl, apps: [{ appId, privateKey, clientId: 'x', clientSecret: 'x', webhookSecret: 'x' }] }],
+          github: [
+            {
+              host: appGh.host,
+              apiBaseUrl: appGh.apiBaseUrl,
+              apps: [{ appId, privateKey, clientId: 'x', clientSecret: 'x', webhookSecret: 'x' }],
+            },
+          ],
         },
       }),
     );
@@ -707,8 +912,13 @@ describe('GitHub App authentication (stretch)', () => {
     const { token, type } = await provider.getCredentials({ url: `${appGh.url}/acme/from-app` });
     expect(type).toBe('app');
     const octo = new Octokit({ baseUrl: appGh.apiBaseUrl, auth: token, log: silent });
-    expect((await octo.rest.repos.get({ owner: 'acme', repo: 'from-app' })).data.permissions).toMatchObject({ admin: true, push: true });
-    expect(appGh.countRequests({ route: '/app/installations/{installation_id}/access_tokens' })).toBeGreaterThanOrEqual(1);
+    expect((await octo.rest.repos.get({ owner: 'acme', repo: 'from-app' })).data.permissions).toMatchObject({
+      admin: true,
+      push: true,
+    });
+    expect(appGh.countRequests({ route: '/app/installations/{installation_id}/access_tokens' })).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 });
 
@@ -718,10 +928,14 @@ describe('overhead', () => {
     const get = () =>
       new Promise<void>((resolve, reject) => {
         http
-          .get(`${gh.apiBaseUrl}/repos/acme/svc-meta`, { agent, headers: { authorization: `token ${DEFAULT_TOKEN}` } }, res => {
-            res.resume();
-            res.on('end', () => resolve());
-          })
+          .get(
+            `${gh.apiBaseUrl}/repos/acme/svc-meta`,
+            { agent, headers: { authorization: `token ${DEFAULT_TOKEN}` } },
+            res => {
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          )
           .on('error', reject);
       });
     for (let i = 0; i < 20; i++) await get(); // warm-up (lazy validators, JIT)
@@ -733,8 +947,10 @@ describe('overhead', () => {
     for (let i = 0; i < 100; i++) await octokit.rest.repos.get({ owner: 'acme', repo: 'svc-meta' });
     const octoMs = (performance.now() - t0) / 100;
     agent.destroy();
-     
-    console.log(`github-standin: GET /repos/{owner}/{repo} ${rawMs.toFixed(2)} ms/request (keep-alive http), ${octoMs.toFixed(2)} ms via @octokit/rest`);
+
+    console.log(
+      `github-standin: GET /repos/{owner}/{repo} ${rawMs.toFixed(2)} ms/request (keep-alive http), ${octoMs.toFixed(2)} ms via @octokit/rest`,
+    );
     expect(rawMs).toBeLessThan(20);
   });
 });

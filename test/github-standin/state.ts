@@ -131,7 +131,14 @@ export class StandinState {
 
   createRepo(
     owner: Account,
-    input: { name: string; description?: string | null; homepage?: string | null; visibility: RepoRecord['visibility']; isTemplate?: boolean; settings?: Record<string, boolean | string> },
+    input: {
+      name: string;
+      description?: string | null;
+      homepage?: string | null;
+      visibility: RepoRecord['visibility'];
+      isTemplate?: boolean;
+      settings?: Record<string, boolean | string>;
+    },
     creator: Account,
     autoInit: boolean,
   ): RepoRecord {
@@ -163,7 +170,13 @@ export class StandinState {
       const builder = new TreeBuilder(repo.git);
       builder.set('README.md', '100644', repo.git.writeObject('blob', Buffer.from(readme)));
       const ident = identFor(creator);
-      const commit = repo.git.writeCommit({ tree: builder.write(), parents: [], author: ident, committer: ident, message: 'Initial commit' });
+      const commit = repo.git.writeCommit({
+        tree: builder.write(),
+        parents: [],
+        author: ident,
+        committer: ident,
+        message: 'Initial commit',
+      });
       repo.git.updateRef('refs/heads/main', commit);
     }
     return repo;
@@ -192,7 +205,9 @@ export class StandinState {
     const inst = viewer.installation;
     if (inst) {
       // an installation sees its account's repositories (all, or the selected ones) and public ones
-      const covered = repo.owner.id === inst.account.id && (inst.repositorySelection === 'all' || inst.repositories.includes(repo.name.toLowerCase()));
+      const covered =
+        repo.owner.id === inst.account.id &&
+        (inst.repositorySelection === 'all' || inst.repositories.includes(repo.name.toLowerCase()));
       return covered || !repo.private;
     }
     return !repo.private || repo.owner.type === 'Organization' || repo.owner.id === viewer.account.id;
@@ -210,12 +225,16 @@ export class StandinState {
     if (viewer.installation) {
       const inst = viewer.installation;
       const permission = inst.permissions[level === 'admin' ? 'administration' : 'contents'];
-      if (repo.owner.id !== inst.account.id || permission !== 'write') throw new HttpError(403, 'Resource not accessible by integration');
+      if (repo.owner.id !== inst.account.id || permission !== 'write')
+        throw new HttpError(403, 'Resource not accessible by integration');
       return repo;
     }
     requireScope(viewer, repo.private);
     const rank = { read: 0, write: 1, admin: 2 };
-    if (rank[viewer.permission] < rank[level] || (repo.owner.type === 'User' && repo.owner.id !== viewer.account.id && level === 'admin')) {
+    if (
+      rank[viewer.permission] < rank[level] ||
+      (repo.owner.type === 'User' && repo.owner.id !== viewer.account.id && level === 'admin')
+    ) {
       throw new HttpError(403, 'Resource not accessible by personal access token');
     }
     if (repo.archived && level === 'write') {

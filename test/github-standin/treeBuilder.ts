@@ -18,7 +18,10 @@ interface Slot {
 export class TreeBuilder {
   private readonly root: DirNode;
 
-  constructor(private readonly store: GitStore, baseTree?: string) {
+  constructor(
+    private readonly store: GitStore,
+    baseTree?: string,
+  ) {
     this.root = baseTree ? this.load(baseTree) : { entries: new Map() };
   }
 

@@ -48,14 +48,18 @@ describe('oversized values are refused', () => {
     ['description', 'x'],
     ['repoUrl', 'github.com?owner=a&repo='],
     ['owner', 'group:default/'],
-  ])('a 10 MB values payload in %s: refused by the server as too large, or with an error naming the field', async (field, prefix) => {
-    const result = await dryRun({ [field]: prefix + 'x'.repeat(10 * MB) });
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    const message = result.errors.join('\n');
-    if (result.status === 413 || (result.status === 400 && /^request entity too large$/i.test(message))) return;
-    expectRefusedNaming(result, field);
-  }, 60_000);
+  ])(
+    'a 10 MB values payload in %s: refused by the server as too large, or with an error naming the field',
+    async (field, prefix) => {
+      const result = await dryRun({ [field]: prefix + 'x'.repeat(10 * MB) });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      const message = result.errors.join('\n');
+      if (result.status === 413 || (result.status === 400 && /^request entity too large$/i.test(message))) return;
+      expectRefusedNaming(result, field);
+    },
+    60_000,
+  );
 
   it('a 9 MB description (under the body limit) is refused by the form schema, naming the field', async () => {
     expectRefusedNaming(await dryRun({ description: 'x'.repeat(9 * MB) }), 'description', /500/);
@@ -95,12 +99,15 @@ describe('the largest accepted values render a bounded amount of text', () => {
     ['newlines', '\n'.repeat(500)],
     ['emoji', '😀'.repeat(250)],
     ['${{ }}', '${{ secrets.X }}'.repeat(31)],
-  ])(`description of 500 %s, longest other values: under ${MAX_RENDERED_BYTES / 1024} KB`, async (_label, description) => {
-    const result = await dryRun({ ...longest, description });
-    expect(result.ok ? 'accepted' : result.errors.join('\n')).toBe('accepted');
-    if (!result.ok) return;
-    expect(result.files.map(f => f.path).sort()).toEqual([...SEED_TREE].sort());
-    expect(totalBytes(result.files)).toBeLessThan(MAX_RENDERED_BYTES);
-    expect(yamlDocs(result.files, 'catalog-info.yaml')[0].metadata.description).toBe(description);
-  });
+  ])(
+    `description of 500 %s, longest other values: under ${MAX_RENDERED_BYTES / 1024} KB`,
+    async (_label, description) => {
+      const result = await dryRun({ ...longest, description });
+      expect(result.ok ? 'accepted' : result.errors.join('\n')).toBe('accepted');
+      if (!result.ok) return;
+      expect(result.files.map(f => f.path).sort()).toEqual([...SEED_TREE].sort());
+      expect(totalBytes(result.files)).toBeLessThan(MAX_RENDERED_BYTES);
+      expect(yamlDocs(result.files, 'catalog-info.yaml')[0].metadata.description).toBe(description);
+    },
+  );
 });

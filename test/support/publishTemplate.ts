@@ -23,7 +23,10 @@ export async function publishGoldenPathRepo(
   }
   edit?.(dir);
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Platform Team', '-c', 'user.email=platform@example.com', ...args], { cwd: dir, stdio: 'pipe' });
+    execFileSync('git', ['-c', 'user.name=Platform Team', '-c', 'user.email=platform@example.com', ...args], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'Golden paths');

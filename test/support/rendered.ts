@@ -68,7 +68,9 @@ export function kustomizeAll(files: DryRunFile[]): Record<string, any[]> {
   try {
     return Object.fromEntries(
       ENVIRONMENTS.map(env => {
-        const out = execFileSync('kubectl', ['kustomize', path.join(dir, 'deploy/overlays', env)], { encoding: 'utf8' });
+        const out = execFileSync('kubectl', ['kustomize', path.join(dir, 'deploy/overlays', env)], {
+          encoding: 'utf8',
+        });
         return [env, YAML.parseAllDocuments(out).map(d => d.toJS())];
       }),
     );

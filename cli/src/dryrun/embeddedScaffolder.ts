@@ -9,7 +9,13 @@ export type DryRunFile = { path: string; executable: boolean; content: Buffer };
 export type DryRunLogLine = { message: string; stepId?: string; status?: string };
 
 export type DryRunResult =
-  | { ok: true; files: DryRunFile[]; log: DryRunLogLine[]; output: Record<string, JsonValue>; steps: Array<{ id: string; name: string; action: string }> }
+  | {
+      ok: true;
+      files: DryRunFile[];
+      log: DryRunLogLine[];
+      output: Record<string, JsonValue>;
+      steps: Array<{ id: string; name: string; action: string }>;
+    }
   | { ok: false; status: number; errors: string[] };
 
 export type EmbeddedScaffolder = {
@@ -24,10 +30,12 @@ export type EmbeddedScaffolder = {
  * `/v2/dry-run` endpoint the template editor calls. Only the services around
  * it (auth, database, catalog) are Backstage's test doubles.
  */
-export async function startEmbeddedScaffolder(options: {
-  config?: JsonObject;
-  extraFeatures?: Array<BackendFeature | Promise<{ default: BackendFeature }>>;
-} = {}): Promise<EmbeddedScaffolder> {
+export async function startEmbeddedScaffolder(
+  options: {
+    config?: JsonObject;
+    extraFeatures?: Array<BackendFeature | Promise<{ default: BackendFeature }>>;
+  } = {},
+): Promise<EmbeddedScaffolder> {
   const backend = await startTestBackend({
     features: [
       import('@backstage/plugin-scaffolder-backend'),
@@ -72,7 +80,11 @@ export async function postDryRun(
       ok: true,
       steps: body.steps ?? [],
       output: body.output ?? {},
-      log: (body.log ?? []).map((l: any) => ({ message: l.body?.message, stepId: l.body?.stepId, status: l.body?.status })),
+      log: (body.log ?? []).map((l: any) => ({
+        message: l.body?.message,
+        stepId: l.body?.stepId,
+        status: l.body?.status,
+      })),
       files: (body.directoryContents ?? []).map((f: any) => ({
         path: f.path,
         executable: Boolean(f.executable),
@@ -85,7 +97,9 @@ export async function postDryRun(
     ? body.errors.map((e: any) => describeSchemaError(e))
     : [body.error?.message ?? `HTTP ${response.status}`];
   // A server may echo what it was sent (an unknown token, say): never pass credentials on.
-  const credentials = Object.values(headers).map(v => v.replace(/^(Bearer|token)\s+/i, '')).filter(v => v.length >= 4);
+  const credentials = Object.values(headers)
+    .map(v => v.replace(/^(Bearer|token)\s+/i, ''))
+    .filter(v => v.length >= 4);
   const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   return { ok: false, status: response.status, errors: errors.map(e => truncate(redact(e))) };
 }

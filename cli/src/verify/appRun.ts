@@ -21,7 +21,12 @@ type Running = { child: ChildProcess; port: number; exited: Promise<number | nul
  */
 export async function checkAppRuns(dir: string, timeoutMs = 15_000): Promise<CheckOutcome> {
   const python = whichSync('python3');
-  if (!python) return { status: 'skip', findings: [], reason: 'python3 is not installed (not found on PATH): the app was not run' };
+  if (!python)
+    return {
+      status: 'skip',
+      findings: [],
+      reason: 'python3 is not installed (not found on PATH): the app was not run',
+    };
   if (!fs.existsSync(path.join(dir, APP_FILE))) {
     return { status: 'fail', findings: [{ file: APP_FILE, message: 'app.py is missing' }] };
   }
@@ -40,16 +45,24 @@ export async function checkAppRuns(dir: string, timeoutMs = 15_000): Promise<Che
     const ready = await waitReady(first, deadline);
     if (ready) return fail(`first start: ${ready}`, first);
     const put = await request(first.port, 'PUT', `/kv/${key}`, deadline, value);
-    if (put.status < 200 || put.status >= 300) return fail(`PUT /kv/${key} answered ${put.status}: ${put.body.slice(0, 200)}`, first);
+    if (put.status < 200 || put.status >= 300)
+      return fail(`PUT /kv/${key} answered ${put.status}: ${put.body.slice(0, 200)}`, first);
     const echo = await request(first.port, 'GET', `/kv/${key}`, deadline);
-    if (echo.status !== 200 || echo.body !== value) return fail(`GET /kv/${key} right after PUT answered ${echo.status} ${JSON.stringify(echo.body.slice(0, 200))}, expected 200 ${JSON.stringify(value)}`, first);
+    if (echo.status !== 200 || echo.body !== value)
+      return fail(
+        `GET /kv/${key} right after PUT answered ${echo.status} ${JSON.stringify(echo.body.slice(0, 200))}, expected 200 ${JSON.stringify(value)}`,
+        first,
+      );
 
     // Kubernetes stops pods with SIGTERM and waits terminationGracePeriodSeconds; the app must exit on its own.
     const findings: Finding[] = [];
     first.child.kill('SIGTERM');
     const code = await within(first.exited, Math.min(5_000, deadline - Date.now()));
     if (code === 'timeout') {
-      findings.push({ file: APP_FILE, message: 'did not exit within 5 s of SIGTERM (Kubernetes would kill it mid-write)' });
+      findings.push({
+        file: APP_FILE,
+        message: 'did not exit within 5 s of SIGTERM (Kubernetes would kill it mid-write)',
+      });
       killGroup(first.child);
       await within(first.exited, 2_000);
     }
@@ -59,12 +72,18 @@ export async function checkAppRuns(dir: string, timeoutMs = 15_000): Promise<Che
     if (readyAgain) return fail(`restart on the same DATA_DIR: ${readyAgain}`, second);
     const back = await request(second.port, 'GET', `/kv/${key}`, deadline);
     if (back.status !== 200 || back.body !== value) {
-      findings.push({ file: APP_FILE, message: `the value did not survive a restart on the same DATA_DIR: GET /kv/${key} answered ${back.status} ${JSON.stringify(back.body.slice(0, 200))}, expected 200 ${JSON.stringify(value)}` });
+      findings.push({
+        file: APP_FILE,
+        message: `the value did not survive a restart on the same DATA_DIR: GET /kv/${key} answered ${back.status} ${JSON.stringify(back.body.slice(0, 200))}, expected 200 ${JSON.stringify(value)}`,
+      });
     }
     return findings.length ? { status: 'fail', findings } : { status: 'pass', findings: [] };
   } catch (err) {
     const last = started[started.length - 1];
-    return fail(Date.now() >= deadline ? `timed out after ${timeoutMs} ms (${errorMessage(err)})` : errorMessage(err), last);
+    return fail(
+      Date.now() >= deadline ? `timed out after ${timeoutMs} ms (${errorMessage(err)})` : errorMessage(err),
+      last,
+    );
   } finally {
     for (const run of started) {
       killGroup(run.child);
@@ -123,7 +142,13 @@ async function waitReady(run: Running, deadline: number): Promise<string | undef
   return undefined;
 }
 
-function request(port: number, method: string, urlPath: string, deadline: number, body?: string): Promise<{ status: number; body: string }> {
+function request(
+  port: number,
+  method: string,
+  urlPath: string,
+  deadline: number,
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(body, 'utf8');
     const req = http.request(
@@ -178,7 +203,10 @@ function killGroup(child: ChildProcess): void {
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<'timeout'>(resolve => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms))))]);
+    return await Promise.race([
+      promise,
+      new Promise<'timeout'>(resolve => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms)))),
+    ]);
   } finally {
     if (timer) clearTimeout(timer);
   }

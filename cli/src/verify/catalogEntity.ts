@@ -11,9 +11,16 @@ export const CATALOG_FILE = 'catalog-info.yaml';
 export async function checkCatalogEntity(parsed: Map<string, ParsedYaml>): Promise<CheckOutcome> {
   const file = CATALOG_FILE;
   const p = parsed.get(file);
-  if (!p) return { status: 'fail', findings: [{ file, message: 'catalog-info.yaml is missing: the repository will not be registered in the catalog' }] };
+  if (!p)
+    return {
+      status: 'fail',
+      findings: [
+        { file, message: 'catalog-info.yaml is missing: the repository will not be registered in the catalog' },
+      ],
+    };
   if (!p.ok) return { status: 'skip', findings: [], reason: 'catalog-info.yaml does not parse (see yaml-parse)' };
-  if (p.docs.length === 0) return { status: 'fail', findings: [{ file, message: 'catalog-info.yaml holds no entity' }] };
+  if (p.docs.length === 0)
+    return { status: 'fail', findings: [{ file, message: 'catalog-info.yaml holds no entity' }] };
 
   const findings: Finding[] = [];
   for (const [i, doc] of p.docs.entries()) {

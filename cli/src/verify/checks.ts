@@ -44,5 +44,9 @@ const after: CheckInfo[] = [
   },
 ];
 
-export const CHECKS: CheckInfo[] = [...before, ...POLICY_RULES.map(({ name, title, why }) => ({ name, title, why })), ...after];
+export const CHECKS: CheckInfo[] = [
+  ...before,
+  ...POLICY_RULES.map(({ name, title, why }) => ({ name, title, why })),
+  ...after,
+];
 export const CHECK_NAMES: string[] = CHECKS.map(c => c.name);

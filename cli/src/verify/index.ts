@@ -65,7 +65,10 @@ export async function verifyGeneratedRepo(
       requestedSkips.add('app-runs');
       appPromise = Promise.resolve({ status: 'skip', findings: [], reason: 'not run: runApp is false' });
     } else {
-      appPromise = checkAppRuns(root).catch(err => ({ status: 'fail', findings: [{ file: 'app.py', message: `could not run the app: ${errorMessage(err)}` }] }));
+      appPromise = checkAppRuns(root).catch(err => ({
+        status: 'fail',
+        findings: [{ file: 'app.py', message: `could not run the app: ${errorMessage(err)}` }],
+      }));
     }
   }
   const builds = await buildsPromise.catch(() => undefined);
@@ -80,7 +83,11 @@ export async function verifyGeneratedRepo(
       () =>
         kustomize && 'tool' in kustomize && builds
           ? checkKustomizeBuild(builds, kustomize.tool)
-          : { status: 'skip', findings: [], reason: kustomize && 'missing' in kustomize ? kustomize.missing : 'the builds did not run' },
+          : {
+              status: 'skip',
+              findings: [],
+              reason: kustomize && 'missing' in kustomize ? kustomize.missing : 'the builds did not run',
+            },
     ],
     ['kubernetes-schema', () => checkKubernetesSchema(builds, noBuilds)],
     ...POLICY_RULES.map(
@@ -123,6 +130,8 @@ export async function verifyGeneratedRepo(
     }
     checks.push({ ...info, ...result, ...(result.reason ? { reason: result.reason } : {}) });
   }
-  const ok = checks.every(c => c.status === 'pass' || c.status === 'off' || (c.status === 'skip' && requestedSkips.has(c.name)));
+  const ok = checks.every(
+    c => c.status === 'pass' || c.status === 'off' || (c.status === 'skip' && requestedSkips.has(c.name)),
+  );
   return { dir: root, ok, checks };
 }

@@ -8,7 +8,8 @@ import { fieldPath, isRecord, pointerToField } from './util';
 type ModelClass = new (data: unknown) => { validate(): void };
 type Segs = Array<string | number>;
 
-const API_VERSION = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?v\d+(?:(?:alpha|beta)\d+)?$/;
+const API_VERSION =
+  /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?v\d+(?:(?:alpha|beta)\d+)?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Port names (container ports, named targetPorts and probe ports) are IANA service names. */
@@ -21,7 +22,12 @@ const IANA_SVC_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
  * module path cannot be steered elsewhere.
  */
 function loadModel(apiVersion: unknown, kind: unknown): ModelClass | undefined {
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !API_VERSION.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+  if (
+    typeof apiVersion !== 'string' ||
+    typeof kind !== 'string' ||
+    !API_VERSION.test(apiVersion) ||
+    !/^[A-Z][A-Za-z0-9]*$/.test(kind)
+  ) {
     return undefined;
   }
   try {
@@ -37,22 +43,35 @@ function loadModel(apiVersion: unknown, kind: unknown): ModelClass | undefined {
 
 /** kubernetes-schema over every overlay's objects. */
 export function checkKubernetesSchema(builds: OverlayBuild[] | undefined, unavailable?: string): CheckOutcome {
-  return acrossOverlays(builds, unavailable, (objects, build) => objects.flatMap(obj => objectFindings(obj, build.sources.fileOf(obj))));
+  return acrossOverlays(builds, unavailable, (objects, build) =>
+    objects.flatMap(obj => objectFindings(obj, build.sources.fileOf(obj))),
+  );
 }
 
 export function objectFindings(obj: K8sObject, file: string): Finding[] {
   const label = objectLabel(obj);
   const findings: Finding[] = [];
   const add = (segs: Segs | string, message: string) =>
-    findings.push({ file, field: typeof segs === 'string' ? segs : fieldPath(segs) || undefined, message: `${label}: ${message}` });
+    findings.push({
+      file,
+      field: typeof segs === 'string' ? segs : fieldPath(segs) || undefined,
+      message: `${label}: ${message}`,
+    });
 
   const Model = loadModel(obj.apiVersion, obj.kind);
   if (!Model) {
-    add('apiVersion', `no offline schema for apiVersion ${JSON.stringify(obj.apiVersion)} kind ${JSON.stringify(obj.kind)} in kubernetes-models (misspelt, removed or a custom resource)`);
+    add(
+      'apiVersion',
+      `no offline schema for apiVersion ${JSON.stringify(obj.apiVersion)} kind ${JSON.stringify(obj.kind)} in kubernetes-models (misspelt, removed or a custom resource)`,
+    );
   } else {
     const model = new Model(obj);
     for (const err of schemaErrors(model)) add(pointerToField(err.instancePath ?? ''), describeAjvError(err));
-    for (const segs of unknownFields(model)) add(segs, `unknown field "${segs[segs.length - 1]}" (not in the ${obj.kind} schema: misspelt or misplaced, the API server would drop or reject it)`);
+    for (const segs of unknownFields(model))
+      add(
+        segs,
+        `unknown field "${segs[segs.length - 1]}" (not in the ${obj.kind} schema: misspelt or misplaced, the API server would drop or reject it)`,
+      );
   }
   extraFindings(obj, add);
   return findings;
@@ -69,7 +88,8 @@ function schemaErrors(model: { validate(): void }): any[] {
 
 function describeAjvError(err: any): string {
   const params = err.params ?? {};
-  if (err.keyword === 'enum' && Array.isArray(params.allowedValues)) return `${err.message}: ${params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+  if (err.keyword === 'enum' && Array.isArray(params.allowedValues))
+    return `${err.message}: ${params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
   if (err.keyword === 'required' && params.missingProperty) return `missing required field "${params.missingProperty}"`;
   return String(err.message ?? err.keyword ?? 'invalid');
 }
@@ -96,7 +116,9 @@ function unknownFields(model: { validate(): void }): Segs[] {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver);
         if (typeof prop !== 'string' || Array.isArray(target)) {
-          return Array.isArray(target) && typeof prop === 'string' && /^\d+$/.test(prop) ? wrap(v, [...segs, Number(prop)]) : v;
+          return Array.isArray(target) && typeof prop === 'string' && /^\d+$/.test(prop)
+            ? wrap(v, [...segs, Number(prop)])
+            : v;
         }
         inspected.add(here);
         if (!Object.prototype.hasOwnProperty.call(target, prop)) return v;
@@ -150,13 +172,23 @@ function extraFindings(obj: K8sObject, add: (segs: Segs | string, message: strin
     // which must fit in 63; ConfigMaps and Secrets are DNS subdomains (253) and
     // kustomize's generators append a 10-character hash, so `<52-char app>-config-<hash>`
     // is 70 characters and still valid.
-    const max = kind === 'StatefulSet' ? MAX_STATEFULSET_NAME_LENGTH : kind === 'ConfigMap' || kind === 'Secret' ? 253 : 63;
-    if (name.length > max) add('metadata.name', `name is ${name.length} characters, at most ${max} allowed${kind === 'StatefulSet' ? ' for a StatefulSet (its pods get the label "<name>-<hash>", max 63)' : ''}`);
+    const max =
+      kind === 'StatefulSet' ? MAX_STATEFULSET_NAME_LENGTH : kind === 'ConfigMap' || kind === 'Secret' ? 253 : 63;
+    if (name.length > max)
+      add(
+        'metadata.name',
+        `name is ${name.length} characters, at most ${max} allowed${kind === 'StatefulSet' ? ' for a StatefulSet (its pods get the label "<name>-<hash>", max 63)' : ''}`,
+      );
     const pattern = kind === 'Service' ? DNS_1035_LABEL : DNS_SUBDOMAIN;
-    if (!pattern.test(name)) add('metadata.name', `name ${JSON.stringify(name)} is not a valid ${kind === 'Service' ? 'DNS-1035 label (lowercase letters, digits, "-", starting with a letter)' : 'DNS-1123 name'}`);
+    if (!pattern.test(name))
+      add(
+        'metadata.name',
+        `name ${JSON.stringify(name)} is not a valid ${kind === 'Service' ? 'DNS-1035 label (lowercase letters, digits, "-", starting with a letter)' : 'DNS-1123 name'}`,
+      );
   }
   const ns = obj.metadata?.namespace;
-  if (ns !== undefined && !K8sNames.isValidNamespace(ns)) add('metadata.namespace', `namespace ${JSON.stringify(ns)} is not a valid DNS-1123 label`);
+  if (ns !== undefined && !K8sNames.isValidNamespace(ns))
+    add('metadata.namespace', `namespace ${JSON.stringify(ns)} is not a valid DNS-1123 label`);
 
   walk(obj, [], (segs, value) => {
     const last = segs[segs.length - 1];
@@ -168,7 +200,11 @@ function extraFindings(obj: K8sObject, add: (segs: Segs | string, message: strin
     if (isLabelMap && isRecord(value)) {
       for (const [k, v] of Object.entries(value)) {
         if (!K8sNames.isValidLabelKey(k)) add([...segs, k], `label key ${JSON.stringify(k)} is not valid`);
-        if (typeof v !== 'string' || !K8sNames.isValidLabelValue(v)) add([...segs, k], `label value ${JSON.stringify(v)} is not valid (a string of at most 63 characters: letters, digits, "-", "_", ".", alphanumeric at both ends)`);
+        if (typeof v !== 'string' || !K8sNames.isValidLabelValue(v))
+          add(
+            [...segs, k],
+            `label value ${JSON.stringify(v)} is not valid (a string of at most 63 characters: letters, digits, "-", "_", ".", alphanumeric at both ends)`,
+          );
       }
     }
     if (last === 'annotations' && parent === 'metadata' && isRecord(value)) {
@@ -177,14 +213,26 @@ function extraFindings(obj: K8sObject, add: (segs: Segs | string, message: strin
         if (typeof v !== 'string') add([...segs, k], `annotation value must be a string, found ${JSON.stringify(v)}`);
       }
     }
-    const isPortField = ['containerPort', 'hostPort', 'nodePort', 'port', 'targetPort'].includes(String(last)) || (last === 'number' && parent === 'port');
+    const isPortField =
+      ['containerPort', 'hostPort', 'nodePort', 'port', 'targetPort'].includes(String(last)) ||
+      (last === 'number' && parent === 'port');
     if (isPortField && typeof value === 'number' && (!Number.isInteger(value) || value < 1 || value > 65535)) {
       add(segs, `port ${value} is outside 1..65535`);
     }
-    const isNamedPortRef = (last === 'targetPort' || (last === 'port' && ['httpGet', 'tcpSocket'].includes(String(parent)))) && typeof value === 'string';
-    const isContainerPortName = last === 'name' && typeof segs[segs.length - 2] === 'number' && segs[segs.length - 3] === 'ports' && typeof segs[segs.length - 4] === 'number' && /ontainers$/.test(String(segs[segs.length - 5]));
+    const isNamedPortRef =
+      (last === 'targetPort' || (last === 'port' && ['httpGet', 'tcpSocket'].includes(String(parent)))) &&
+      typeof value === 'string';
+    const isContainerPortName =
+      last === 'name' &&
+      typeof segs[segs.length - 2] === 'number' &&
+      segs[segs.length - 3] === 'ports' &&
+      typeof segs[segs.length - 4] === 'number' &&
+      /ontainers$/.test(String(segs[segs.length - 5]));
     if ((isNamedPortRef || isContainerPortName) && typeof value === 'string' && !IANA_SVC_NAME.test(value)) {
-      add(segs, `port name ${JSON.stringify(value)} is not a valid IANA service name (at most 15 lowercase letters, digits and "-", with a letter)`);
+      add(
+        segs,
+        `port name ${JSON.stringify(value)} is not a valid IANA service name (at most 15 lowercase letters, digits and "-", with a letter)`,
+      );
     }
   });
 }

@@ -31,7 +31,9 @@ export function resolveKustomize(option: 'auto' | string = 'auto'): { tool: Kust
       : { file, label: `${path.basename(file)} build`, args: dir => ['build', dir] };
   if (option !== 'auto') {
     const found = whichSync(option);
-    return found ? { tool: make(found) } : { missing: `the kustomize binary given (${option}) was not found or is not executable` };
+    return found
+      ? { tool: make(found) }
+      : { missing: `the kustomize binary given (${option}) was not found or is not executable` };
   }
   const kubectl = whichSync('kubectl');
   if (kubectl) return { tool: make(kubectl) };
@@ -65,7 +67,8 @@ export async function buildOverlays(repoDir: string, tool: KustomizeTool, timeou
         const stdout = await run(tool.file, tool.args(path.join(repoDir, dir)), timeoutMs);
         const objects: K8sObject[] = [];
         for (const doc of YAML.parseAllDocuments(stdout)) {
-          if (doc.errors.length) throw new Error(`kustomize printed YAML that does not parse: ${doc.errors[0].message}`);
+          if (doc.errors.length)
+            throw new Error(`kustomize printed YAML that does not parse: ${doc.errors[0].message}`);
           const value = doc.toJS();
           if (value != null) objects.push(value);
         }
@@ -79,26 +82,36 @@ export async function buildOverlays(repoDir: string, tool: KustomizeTool, timeou
 
 function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) {
-        const detail = (stderr || err.message).trim().split('\n').slice(-5).join(' | ');
-        reject(new Error((err as any).killed ? `timed out after ${timeoutMs} ms` : detail));
-      } else {
-        resolve(stdout);
-      }
-    });
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) {
+          const detail = (stderr || err.message).trim().split('\n').slice(-5).join(' | ');
+          reject(new Error((err as any).killed ? `timed out after ${timeoutMs} ms` : detail));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
   });
 }
 
 /** kustomize-build: every overlay builds. Without overlays there is nothing to deploy, which is a failure. */
 export function checkKustomizeBuild(builds: OverlayBuild[], tool: KustomizeTool): CheckOutcome {
   if (builds.length === 0) {
-    return { status: 'fail', findings: [{ file: OVERLAYS_DIR, message: 'no overlay with a kustomization.yaml under deploy/overlays' }] };
+    return {
+      status: 'fail',
+      findings: [{ file: OVERLAYS_DIR, message: 'no overlay with a kustomization.yaml under deploy/overlays' }],
+    };
   }
   const findings: Finding[] = [];
   for (const b of builds) {
-    if (!b.ok) findings.push({ file: b.sources.kustomizationFile, message: `${tool.label} ${b.dir} failed: ${b.error}` });
-    else if (b.objects.length === 0) findings.push({ file: b.sources.kustomizationFile, message: `${tool.label} ${b.dir} produced no objects` });
+    if (!b.ok)
+      findings.push({ file: b.sources.kustomizationFile, message: `${tool.label} ${b.dir} failed: ${b.error}` });
+    else if (b.objects.length === 0)
+      findings.push({ file: b.sources.kustomizationFile, message: `${tool.label} ${b.dir} produced no objects` });
   }
   return findings.length ? { status: 'fail', findings } : { status: 'pass', findings: [] };
 }

@@ -17,7 +17,13 @@ export function acrossOverlays(
   const built = builds.filter((b): b is OverlayBuild & { ok: true } => b.ok && b.objects.length > 0);
   const missing = builds.filter(b => !built.includes(b as any)).map(b => b.env);
   if (built.length === 0) {
-    return { status: 'skip', findings: [], reason: builds.length ? `no overlay built (see kustomize-build): ${missing.join(', ')}` : 'no overlay to check (see kustomize-build)' };
+    return {
+      status: 'skip',
+      findings: [],
+      reason: builds.length
+        ? `no overlay built (see kustomize-build): ${missing.join(', ')}`
+        : 'no overlay to check (see kustomize-build)',
+    };
   }
   const merged = new Map<string, { finding: Finding; envs: string[] }>();
   for (const build of built) {
@@ -33,7 +39,12 @@ export function acrossOverlays(
     message: `${finding.message} [overlay${envs.length > 1 ? 's' : ''} ${envs.join(', ')}]`,
   }));
   if (findings.length) return { status: 'fail', findings };
-  if (missing.length) return { status: 'skip', findings: [], reason: `passed on ${built.map(b => b.env).join(', ')}, but ${missing.join(', ')} did not build (see kustomize-build)` };
+  if (missing.length)
+    return {
+      status: 'skip',
+      findings: [],
+      reason: `passed on ${built.map(b => b.env).join(', ')}, but ${missing.join(', ')} did not build (see kustomize-build)`,
+    };
   return { status: 'pass', findings: [] };
 }
 

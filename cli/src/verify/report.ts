@@ -9,7 +9,12 @@ const LABEL: Record<CheckResult['status'], string> = { pass: 'PASS', fail: 'FAIL
 export function formatReport(report: VerifyReport): string {
   const lines = [`Golden path verification of ${report.dir}`];
   for (const check of report.checks) {
-    const note = check.status === 'skip' ? ` (skipped: ${check.reason})` : check.status === 'off' ? ` (switched off: ${check.reason})` : '';
+    const note =
+      check.status === 'skip'
+        ? ` (skipped: ${check.reason})`
+        : check.status === 'off'
+          ? ` (switched off: ${check.reason})`
+          : '';
     lines.push(`${LABEL[check.status]} ${check.name} — ${check.title}${note}`);
     if (check.status === 'fail' && check.why) lines.push(`       why: ${check.why}`);
     for (const f of check.findings) lines.push(`       ${f.file}${f.field ? ` ${f.field}` : ''}: ${f.message}`);

@@ -32,7 +32,15 @@ export type SourceIndex = {
   namespaceSource?: string;
 };
 
-type ImageEntry = { file: string; index: number; depth: number; name?: string; newName?: string; newTag?: unknown; digest?: unknown };
+type ImageEntry = {
+  file: string;
+  index: number;
+  depth: number;
+  name?: string;
+  newName?: string;
+  newTag?: unknown;
+  digest?: unknown;
+};
 
 type Entry = { kind: string; name: string; file: string; depth: number; doc: any };
 
@@ -61,13 +69,27 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
     const k = readYaml(kFile)[0];
     if (!isRecord(k)) return;
     for (const key of Object.keys(isRecord(k.commonLabels) ? k.commonLabels : {})) labelKeys.add(key);
-    for (const set of asArray(k.labels)) if (isRecord(set?.pairs)) for (const key of Object.keys(set.pairs)) labelKeys.add(key);
-    for (const [field, kind] of [['configMapGenerator', 'ConfigMap'], ['secretGenerator', 'Secret']] as const) {
-      for (const g of asArray(k[field])) if (typeof g?.name === 'string') generators.push({ kind, name: g.name, file: rel(kFile) });
+    for (const set of asArray(k.labels))
+      if (isRecord(set?.pairs)) for (const key of Object.keys(set.pairs)) labelKeys.add(key);
+    for (const [field, kind] of [
+      ['configMapGenerator', 'ConfigMap'],
+      ['secretGenerator', 'Secret'],
+    ] as const) {
+      for (const g of asArray(k[field]))
+        if (typeof g?.name === 'string') generators.push({ kind, name: g.name, file: rel(kFile) });
     }
     if (typeof k.namespace === 'string') namespaceSetters.push({ file: rel(kFile), depth });
     asArray(k.images).forEach((img, index) => {
-      if (isRecord(img)) images.push({ file: rel(kFile), index, depth, name: str(img.name), newName: str(img.newName), newTag: img.newTag, digest: img.digest });
+      if (isRecord(img))
+        images.push({
+          file: rel(kFile),
+          index,
+          depth,
+          name: str(img.name),
+          newName: str(img.newName),
+          newTag: img.newTag,
+          digest: img.digest,
+        });
     });
     const subdirs: string[] = [];
     for (const item of [...asArray(k.resources), ...asArray(k.bases), ...asArray(k.components)]) {
@@ -97,10 +119,14 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
     if (typeof kind !== 'string' || typeof name !== 'string') return { file: kustomizationFile };
     const exact = entries.find(e => e.kind === kind && e.name === name);
     if (exact) return { file: exact.file, doc: exact.doc };
-    const generated = generators.find(g => g.kind === kind && (name === g.name || name.replace(/-[a-z0-9]{10}$/, '') === g.name));
+    const generated = generators.find(
+      g => g.kind === kind && (name === g.name || name.replace(/-[a-z0-9]{10}$/, '') === g.name),
+    );
     if (generated) return { file: generated.file };
     // namePrefix / nameSuffix: the built name contains the written one.
-    const renamed = entries.filter(e => e.kind === kind && name.includes(e.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    const renamed = entries
+      .filter(e => e.kind === kind && name.includes(e.name))
+      .sort((a, b) => b.name.length - a.name.length)[0];
     if (renamed) return { file: renamed.file, doc: renamed.doc };
     return { file: kustomizationFile };
   };
@@ -112,7 +138,11 @@ export function indexSources(repoDir: string, overlayRelDir: string): SourceInde
     namespaceSource: namespaceSetters.sort((a, b) => a.depth - b.depth)[0]?.file,
     imageSource: image => {
       const repository = image.split('@')[0].replace(/:[^:/]*$/, '');
-      const entry = images.find(e => (e.newName ?? e.name) === repository && (e.newTag !== undefined || e.digest !== undefined || e.newName !== undefined));
+      const entry = images.find(
+        e =>
+          (e.newName ?? e.name) === repository &&
+          (e.newTag !== undefined || e.digest !== undefined || e.newName !== undefined),
+      );
       if (!entry) return undefined;
       const field = entry.digest !== undefined ? 'digest' : entry.newTag !== undefined ? 'newTag' : 'newName';
       return { file: entry.file, field: `images[${entry.index}].${field}` };

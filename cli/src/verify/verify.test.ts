@@ -45,7 +45,8 @@ function brokenCopy(name: string, edits: Record<string, (text: string) => string
     const target = path.join(dir, file);
     const before = fs.readFileSync(target, 'utf8');
     const after = edit(before);
-    if (after === before) throw new Error(`the edit of ${file} for "${name}" changed nothing: has the skeleton changed?`);
+    if (after === before)
+      throw new Error(`the edit of ${file} for "${name}" changed nothing: has the skeleton changed?`);
     fs.writeFileSync(target, after);
   }
   return dir;
@@ -56,8 +57,13 @@ const byName = (report: VerifyReport, name: string): CheckResult => {
   if (!found) throw new Error(`no check named ${name}`);
   return found;
 };
-const failing = (report: VerifyReport) => report.checks.filter(c => c.status === 'fail').map(c => c.name).sort();
-const summary = (c: CheckResult) => `${c.status.toUpperCase()} ${c.name}${c.reason ? ` (${c.reason})` : ''}${c.findings.map(f => `\n  ${f.file} ${f.field ?? ''}: ${f.message}`).join('')}`;
+const failing = (report: VerifyReport) =>
+  report.checks
+    .filter(c => c.status === 'fail')
+    .map(c => c.name)
+    .sort();
+const summary = (c: CheckResult) =>
+  `${c.status.toUpperCase()} ${c.name}${c.reason ? ` (${c.reason})` : ''}${c.findings.map(f => `\n  ${f.file} ${f.field ?? ''}: ${f.message}`).join('')}`;
 
 describe('the rendered my-redis repository', () => {
   test('passes every check', () => {
@@ -65,7 +71,7 @@ describe('the rendered my-redis repository', () => {
     expect(notPassing).toEqual([]);
     expect(baseline.ok).toBe(true);
     expect(baseline.checks.map(c => c.name)).toEqual(CHECKS.map(c => c.name));
-     
+
     console.log(`verifyGeneratedRepo(my-redis), app run included: ${baselineMs} ms (first call, cold module load)`);
   });
 
@@ -116,7 +122,13 @@ if __name__ == "__main__":`;
 const cases: BrokenCase[] = [
   {
     title: 'a -lb Service whose selector no longer matches the pods',
-    edits: { 'deploy/overlays/staging/service.yaml': t => t.replace('  selector:\n    app.kubernetes.io/name: my-redis\n', '  selector:\n    app.kubernetes.io/name: my-redis-typo\n') },
+    edits: {
+      'deploy/overlays/staging/service.yaml': t =>
+        t.replace(
+          '  selector:\n    app.kubernetes.io/name: my-redis\n',
+          '  selector:\n    app.kubernetes.io/name: my-redis-typo\n',
+        ),
+    },
     fails: ['services-target-pods'],
     rule: 'services-target-pods',
     file: 'deploy/overlays/staging/service.yaml',
@@ -125,7 +137,10 @@ const cases: BrokenCase[] = [
   },
   {
     title: 'an Ingress pointing at the headless Service',
-    edits: { 'deploy/overlays/prod/ingress.yaml': t => t.replace('name: my-redis-lb', 'name: my-redis').replace('name: http', 'name: app') },
+    edits: {
+      'deploy/overlays/prod/ingress.yaml': t =>
+        t.replace('name: my-redis-lb', 'name: my-redis').replace('name: http', 'name: app'),
+    },
     fails: ['ingress-targets-lb'],
     rule: 'ingress-targets-lb',
     file: 'deploy/overlays/prod/ingress.yaml',
@@ -207,7 +222,18 @@ const cases: BrokenCase[] = [
   },
   {
     title: 'a YAML anchor and alias',
-    edits: { 'deploy/overlays/dev/service.yaml': t => t.replace('  labels:\n    app.kubernetes.io/name: my-redis', '  labels:\n    app.kubernetes.io/name: &app my-redis').replace('  selector:\n    app.kubernetes.io/name: my-redis', '  selector:\n    app.kubernetes.io/name: *app') },
+    edits: {
+      'deploy/overlays/dev/service.yaml': t =>
+        t
+          .replace(
+            '  labels:\n    app.kubernetes.io/name: my-redis',
+            '  labels:\n    app.kubernetes.io/name: &app my-redis',
+          )
+          .replace(
+            '  selector:\n    app.kubernetes.io/name: my-redis',
+            '  selector:\n    app.kubernetes.io/name: *app',
+          ),
+    },
     fails: ['no-structure-from-text'],
     rule: 'no-structure-from-text',
     file: 'deploy/overlays/dev/service.yaml',
@@ -232,20 +258,37 @@ describe('broken copies fail the right rule, with the file', () => {
     const check = byName(report, c.rule);
     expect(summary(check)).toMatch(/^FAIL /);
     expect(check.findings).toEqual(
-      expect.arrayContaining([expect.objectContaining({ file: c.file, ...(c.field ? { field: c.field } : {}), ...(c.message ? { message: expect.stringMatching(c.message) } : {}) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: c.file,
+          ...(c.field ? { field: c.field } : {}),
+          ...(c.message ? { message: expect.stringMatching(c.message) } : {}),
+        }),
+      ]),
     );
-    expect({ failing: failing(report), details: report.checks.filter(x => x.status === 'fail' && !c.fails.includes(x.name)).map(summary) }).toEqual({ failing: [...c.fails].sort(), details: [] });
+    expect({
+      failing: failing(report),
+      details: report.checks.filter(x => x.status === 'fail' && !c.fails.includes(x.name)).map(summary),
+    }).toEqual({ failing: [...c.fails].sort(), details: [] });
     expect(report.ok).toBe(false);
     expect(formatReport(report)).toContain(`FAIL ${c.rule} — `);
   });
 
   test('a check whose input did not parse is skipped with the reason, not passed', async () => {
-    const dir = brokenCopy('duplicate-in-statefulset', { 'deploy/base/statefulset.yaml': t => t.replace(/^( {2}replicas: .*)$/m, '$1\n  replicas: 3') });
+    const dir = brokenCopy('duplicate-in-statefulset', {
+      'deploy/base/statefulset.yaml': t => t.replace(/^( {2}replicas: .*)$/m, '$1\n  replicas: 3'),
+    });
     const report = await verifyGeneratedRepo(dir, { runApp: false });
-    expect(byName(report, 'yaml-parse').findings).toEqual([expect.objectContaining({ file: 'deploy/base/statefulset.yaml' })]);
+    expect(byName(report, 'yaml-parse').findings).toEqual([
+      expect.objectContaining({ file: 'deploy/base/statefulset.yaml' }),
+    ]);
     expect(byName(report, 'kustomize-build').status).toBe('fail');
     for (const name of ['kubernetes-schema', 'pdb-present', 'ingress-tls']) {
-      expect({ name, status: byName(report, name).status, reason: byName(report, name).reason }).toEqual({ name, status: 'skip', reason: expect.stringMatching(/no overlay built/) });
+      expect({ name, status: byName(report, name).status, reason: byName(report, name).reason }).toEqual({
+        name,
+        status: 'skip',
+        reason: expect.stringMatching(/no overlay built/),
+      });
     }
   });
 });
@@ -274,16 +317,28 @@ describe('app-runs', () => {
     const started = Date.now();
     const result = await checkAppRuns(dir, 2_000);
     expect(Date.now() - started).toBeLessThan(6_000);
-    expect(result).toMatchObject({ status: 'fail', findings: [{ file: 'app.py', message: expect.stringMatching(/readyz did not answer 200 in time/) }] });
+    expect(result).toMatchObject({
+      status: 'fail',
+      findings: [{ file: 'app.py', message: expect.stringMatching(/readyz did not answer 200 in time/) }],
+    });
     expect(dataDirs()).toBe(before);
   });
 });
 
 describe('tools', () => {
   test('without kustomize the build and everything after it is skipped with a reason saying so', async () => {
-    const report = await verifyGeneratedRepo(rendered, { runApp: false, kustomize: path.join(tmpRoot, 'no-such-kustomize') });
-    expect(byName(report, 'kustomize-build')).toMatchObject({ status: 'skip', reason: expect.stringMatching(/not found/) });
-    expect(byName(report, 'kubernetes-schema')).toMatchObject({ status: 'skip', reason: expect.stringMatching(/no kustomize output/) });
+    const report = await verifyGeneratedRepo(rendered, {
+      runApp: false,
+      kustomize: path.join(tmpRoot, 'no-such-kustomize'),
+    });
+    expect(byName(report, 'kustomize-build')).toMatchObject({
+      status: 'skip',
+      reason: expect.stringMatching(/not found/),
+    });
+    expect(byName(report, 'kubernetes-schema')).toMatchObject({
+      status: 'skip',
+      reason: expect.stringMatching(/no kustomize output/),
+    });
     expect(byName(report, 'probes-on-app-port').status).toBe('skip');
     expect(byName(report, 'catalog-entity').status).toBe('pass');
     expect(byName(report, 'app-runs')).toMatchObject({ status: 'skip', reason: expect.stringMatching(/runApp/) });
@@ -301,14 +356,25 @@ describe('loadVerifyConfig', () => {
 
   test('a rule switched off with a reason is reported as off, with the reason', async () => {
     const config = loadVerifyConfig(
-      writeConfig('off.yaml', 'rules:\n  pdb-present:\n    enabled: false\n    reason: "single replica cache: a drain may take it down"\n'),
+      writeConfig(
+        'off.yaml',
+        'rules:\n  pdb-present:\n    enabled: false\n    reason: "single replica cache: a drain may take it down"\n',
+      ),
     );
-    expect(config).toEqual({ rules: { 'pdb-present': { enabled: false, reason: 'single replica cache: a drain may take it down' } } });
+    expect(config).toEqual({
+      rules: { 'pdb-present': { enabled: false, reason: 'single replica cache: a drain may take it down' } },
+    });
     const dir = brokenCopy('no-pdb-but-off', { 'deploy/base/statefulset.yaml': t => t.split(/^---$/m)[0] });
     const report = await verifyGeneratedRepo(dir, { runApp: false, config });
-    expect(byName(report, 'pdb-present')).toMatchObject({ status: 'off', reason: 'single replica cache: a drain may take it down', findings: [] });
+    expect(byName(report, 'pdb-present')).toMatchObject({
+      status: 'off',
+      reason: 'single replica cache: a drain may take it down',
+      findings: [],
+    });
     expect(failing(report)).toEqual(['no-structure-from-text']);
-    expect(formatReport(report)).toContain('OFF pdb-present — a PodDisruptionBudget selects each StatefulSet\'s pods (switched off: single replica cache');
+    expect(formatReport(report)).toContain(
+      "OFF pdb-present — a PodDisruptionBudget selects each StatefulSet's pods (switched off: single replica cache",
+    );
   });
 
   test('a rule switched off without a reason is an error', () => {
@@ -322,6 +388,8 @@ describe('loadVerifyConfig', () => {
   });
 
   test('the same rules apply to a config passed in code', async () => {
-    await expect(verifyGeneratedRepo(rendered, { runApp: false, config: { rules: { nope: { enabled: false, reason: 'x' } } } })).rejects.toThrow(/nope/);
+    await expect(
+      verifyGeneratedRepo(rendered, { runApp: false, config: { rules: { nope: { enabled: false, reason: 'x' } } } }),
+    ).rejects.toThrow(/nope/);
   });
 });

@@ -12,9 +12,14 @@ export const WORKFLOWS_DIR = '.github/workflows';
  * runs, and GitHub reports that only after the push.
  */
 export function checkWorkflows(dir: string, files: string[]): CheckOutcome {
-  const workflows = files.filter(f => f.startsWith(`${WORKFLOWS_DIR}/`) && !f.slice(WORKFLOWS_DIR.length + 1).includes('/') && /\.ya?ml$/.test(f));
+  const workflows = files.filter(
+    f => f.startsWith(`${WORKFLOWS_DIR}/`) && !f.slice(WORKFLOWS_DIR.length + 1).includes('/') && /\.ya?ml$/.test(f),
+  );
   if (workflows.length === 0) {
-    return { status: 'fail', findings: [{ file: WORKFLOWS_DIR, message: 'no workflow: the golden path delivers through .github/workflows/' }] };
+    return {
+      status: 'fail',
+      findings: [{ file: WORKFLOWS_DIR, message: 'no workflow: the golden path delivers through .github/workflows/' }],
+    };
   }
   const findings: Finding[] = [];
   for (const file of workflows) {
@@ -26,7 +31,8 @@ export function checkWorkflows(dir: string, files: string[]): CheckOutcome {
 
 function toFinding(file: string, err: ValidationError): Finding {
   const pathOf = 'path' in err && typeof err.path === 'string' ? err.path : '';
-  const location = 'location' in err && err.location ? ` (line ${err.location.line}, column ${err.location.column})` : '';
+  const location =
+    'location' in err && err.location ? ` (line ${err.location.line}, column ${err.location.column})` : '';
   // oneOf errors carry the reason of each alternative; the useful one is usually among the details.
   const details = new Set<string>();
   const collect = (e: ValidationError) => {

@@ -54,14 +54,21 @@ export function checkYamlParse(parsed: Map<string, ParsedYaml>): CheckOutcome {
     for (const doc of p.documents) {
       for (const err of doc.errors) {
         const at = p.lineCounter.linePos(err.pos[0]);
-        findings.push({ file: p.file, message: `line ${at.line}, column ${at.col}: ${firstLine(err.message)} (${err.code})` });
+        findings.push({
+          file: p.file,
+          message: `line ${at.line}, column ${at.col}: ${firstLine(err.message)} (${err.code})`,
+        });
       }
     }
     if (!p.ok && !p.documents.some(d => d.errors.length)) {
       findings.push({ file: p.file, message: 'the documents could not be converted to data (alias expansion failed)' });
     }
   }
-  if (parsed.size === 0) return { status: 'fail', findings: [{ file: '.', message: 'no YAML file found: this is not a generated golden-path repository' }] };
+  if (parsed.size === 0)
+    return {
+      status: 'fail',
+      findings: [{ file: '.', message: 'no YAML file found: this is not a generated golden-path repository' }],
+    };
   return outcome(findings);
 }
 
@@ -137,7 +144,12 @@ const SERVICE: DocShape = {
   kind: 'Service',
   required: K8S_TOP,
   mapKeys: K8S_METADATA_KEYS,
-  types: { ...METADATA_TYPES, 'spec.selector.*': 'string', 'spec.ports[*].port': 'integer', 'spec.ports[*].name': 'string' },
+  types: {
+    ...METADATA_TYPES,
+    'spec.selector.*': 'string',
+    'spec.ports[*].port': 'integer',
+    'spec.ports[*].name': 'string',
+  },
 };
 const INGRESS: DocShape = {
   kind: 'Ingress',
@@ -153,8 +165,21 @@ const INGRESS: DocShape = {
   },
 };
 const KUSTOMIZATION_KEYS = [
-  'namespace', 'resources', 'components', 'labels', 'commonLabels', 'commonAnnotations', 'configMapGenerator',
-  'secretGenerator', 'generatorOptions', 'images', 'patches', 'replicas', 'namePrefix', 'nameSuffix', 'buildMetadata',
+  'namespace',
+  'resources',
+  'components',
+  'labels',
+  'commonLabels',
+  'commonAnnotations',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'images',
+  'patches',
+  'replicas',
+  'namePrefix',
+  'nameSuffix',
+  'buildMetadata',
 ];
 const KUSTOMIZATION: DocShape = {
   kind: 'Kustomization',
@@ -183,7 +208,17 @@ const CATALOG_INFO: DocShape = {
   required: ['apiVersion', 'kind', 'metadata', 'spec'],
   mapKeys: {
     metadata: ['name', 'namespace', 'title', 'description', 'labels', 'annotations', 'tags', 'links'],
-    spec: ['type', 'lifecycle', 'owner', 'system', 'subcomponentOf', 'providesApis', 'consumesApis', 'dependsOn', 'dependencyOf'],
+    spec: [
+      'type',
+      'lifecycle',
+      'owner',
+      'system',
+      'subcomponentOf',
+      'providesApis',
+      'consumesApis',
+      'dependsOn',
+      'dependencyOf',
+    ],
   },
   types: {
     apiVersion: 'string',
@@ -237,7 +272,11 @@ export function checkNoStructureFromText(parsed: Map<string, ParsedYaml>): Check
     if (p.file.startsWith('deploy/')) findings.push(...yaml11Findings(p));
   }
   if (findings.length === 0 && unparsed.length > 0) {
-    return { status: 'skip', findings: [], reason: `not checked because they do not parse (see yaml-parse): ${unparsed.join(', ')}` };
+    return {
+      status: 'skip',
+      findings: [],
+      reason: `not checked because they do not parse (see yaml-parse): ${unparsed.join(', ')}`,
+    };
   }
   return outcome(findings);
 }
@@ -252,9 +291,16 @@ function nodeFindings(p: ParsedYaml): Finding[] {
           return `line ${at.line}${p.documents.length > 1 ? ` (document ${docIndex + 1})` : ''}`;
         };
         const field = nodeField(ancestors, node);
-        if (isAlias(node)) findings.push({ file: p.file, field, message: `${where()}: YAML alias *${node.source}: values must be written out, not shared` });
-        if ((node as any).anchor) findings.push({ file: p.file, field, message: `${where()}: YAML anchor &${(node as any).anchor}` });
-        if ((node as any).tag) findings.push({ file: p.file, field, message: `${where()}: explicit YAML tag ${(node as any).tag}` });
+        if (isAlias(node))
+          findings.push({
+            file: p.file,
+            field,
+            message: `${where()}: YAML alias *${node.source}: values must be written out, not shared`,
+          });
+        if ((node as any).anchor)
+          findings.push({ file: p.file, field, message: `${where()}: YAML anchor &${(node as any).anchor}` });
+        if ((node as any).tag)
+          findings.push({ file: p.file, field, message: `${where()}: explicit YAML tag ${(node as any).tag}` });
       },
     });
   });
@@ -288,11 +334,18 @@ function shapeFindings(file: string, docs: unknown[], shapes: DocShape[]): Findi
     const shape = shapes[i];
     const label = shapes.length > 1 ? `document ${i + 1}: ` : '';
     if (!isRecord(doc)) {
-      findings.push({ file, message: `${label}expected a mapping (${shape.kind ?? 'document'}), found ${describe(doc)}` });
+      findings.push({
+        file,
+        message: `${label}expected a mapping (${shape.kind ?? 'document'}), found ${describe(doc)}`,
+      });
       return;
     }
     if (shape.kind && doc.kind !== shape.kind) {
-      findings.push({ file, field: 'kind', message: `${label}expected kind ${shape.kind}, found ${JSON.stringify(doc.kind)}` });
+      findings.push({
+        file,
+        field: 'kind',
+        message: `${label}expected kind ${shape.kind}, found ${JSON.stringify(doc.kind)}`,
+      });
     }
     const allowed = new Set([...shape.required, ...(shape.optional ?? [])]);
     for (const key of shape.required) {
@@ -305,14 +358,19 @@ function shapeFindings(file: string, docs: unknown[], shapes: DocShape[]): Findi
       for (const [segs, value] of select(doc, mapPath)) {
         if (!isRecord(value)) continue; // a wrong type here is reported by `types` or the schema checks
         for (const key of Object.keys(value)) {
-          if (!keys.includes(key)) findings.push({ file, field: fieldPath([...segs, key]), message: `${label}unexpected key "${key}"` });
+          if (!keys.includes(key))
+            findings.push({ file, field: fieldPath([...segs, key]), message: `${label}unexpected key "${key}"` });
         }
       }
     }
     for (const [leafPath, type] of Object.entries(shape.types ?? {})) {
       for (const [segs, value] of select(doc, leafPath)) {
         if (!hasType(value, type)) {
-          findings.push({ file, field: fieldPath(segs), message: `${label}expected ${type === 'scalar' ? 'a scalar' : type === 'integer' ? 'an integer' : `a ${type}`}, found ${describe(value)}` });
+          findings.push({
+            file,
+            field: fieldPath(segs),
+            message: `${label}expected ${type === 'scalar' ? 'a scalar' : type === 'integer' ? 'an integer' : `a ${type}`}, found ${describe(value)}`,
+          });
         }
       }
     }
@@ -376,9 +434,15 @@ function yaml11Findings(p: ParsedYaml): Finding[] {
   }
   const a = p.documents.map(d => safeJS(d));
   const b = v11.map(d => safeJS(d));
-  a.forEach((doc, i) => diff(doc, b[i], [], (segs, x, y) => {
-    findings.push({ file: p.file, field: fieldPath(segs), message: `plain value read as ${JSON.stringify(x)} by YAML 1.2 but ${JSON.stringify(y)} by YAML 1.1 (Go YAML libraries in the Kubernetes toolchain differ on these; kustomize reads 0755 as 493): quote it` });
-  }));
+  a.forEach((doc, i) =>
+    diff(doc, b[i], [], (segs, x, y) => {
+      findings.push({
+        file: p.file,
+        field: fieldPath(segs),
+        message: `plain value read as ${JSON.stringify(x)} by YAML 1.2 but ${JSON.stringify(y)} by YAML 1.1 (Go YAML libraries in the Kubernetes toolchain differ on these; kustomize reads 0755 as 493): quote it`,
+      });
+    }),
+  );
   return findings;
 }
 
@@ -390,7 +454,12 @@ function safeJS(doc: YAML.Document.Parsed): unknown {
   }
 }
 
-function diff(x: unknown, y: unknown, segs: Array<string | number>, report: (s: Array<string | number>, x: unknown, y: unknown) => void): void {
+function diff(
+  x: unknown,
+  y: unknown,
+  segs: Array<string | number>,
+  report: (s: Array<string | number>, x: unknown, y: unknown) => void,
+): void {
   if (Array.isArray(x) && Array.isArray(y)) {
     x.forEach((v, i) => diff(v, y[i], [...segs, i], report));
   } else if (isRecord(x) && isRecord(y) && !(x instanceof Date) && !(y instanceof Date)) {

@@ -68,7 +68,10 @@ export const appRoutes: RouteTable = {
     };
   },
 
-  'GET /app/installations': ctx => ({ status: 200, json: app(ctx).installations.map(i => renderInstallation(i, ctx.urls)) }),
+  'GET /app/installations': ctx => ({
+    status: 200,
+    json: app(ctx).installations.map(i => renderInstallation(i, ctx.urls)),
+  }),
 
   'GET /app/installations/{installation_id}': ctx => {
     const i = app(ctx).installations.find(x => x.id === Number(ctx.params.installation_id));
@@ -96,17 +99,31 @@ export const appRoutes: RouteTable = {
   'GET /repos/{owner}/{repo}/installation': ctx => {
     const installation = installationFor(ctx, ctx.params.owner);
     const repo = ctx.state.findRepo(ctx.params.owner, ctx.params.repo);
-    if (!repo || (installation.repositorySelection === 'selected' && !installation.repositories.includes(repo.name.toLowerCase()))) throw notFound();
+    if (
+      !repo ||
+      (installation.repositorySelection === 'selected' && !installation.repositories.includes(repo.name.toLowerCase()))
+    )
+      throw notFound();
     return { status: 200, json: renderInstallation(installation, ctx.urls) };
   },
 
-  'GET /orgs/{org}/installation': ctx => ({ status: 200, json: renderInstallation(installationFor(ctx, ctx.params.org), ctx.urls) }),
+  'GET /orgs/{org}/installation': ctx => ({
+    status: 200,
+    json: renderInstallation(installationFor(ctx, ctx.params.org), ctx.urls),
+  }),
 
-  'GET /users/{username}/installation': ctx => ({ status: 200, json: renderInstallation(installationFor(ctx, ctx.params.username), ctx.urls) }),
+  'GET /users/{username}/installation': ctx => ({
+    status: 200,
+    json: renderInstallation(installationFor(ctx, ctx.params.username), ctx.urls),
+  }),
 
   'GET /installation/repositories': ctx => {
     const inst = ctx.viewer.installation;
-    if (!inst) throw new HttpError(403, "You must authenticate with an installation access token in order to list repositories for an installation.");
+    if (!inst)
+      throw new HttpError(
+        403,
+        'You must authenticate with an installation access token in order to list repositories for an installation.',
+      );
     const repos = ctx.state.allRepos().filter(r => r.owner.id === inst.account.id && ctx.state.canSee(ctx.viewer, r));
     return {
       status: 200,

@@ -38,10 +38,13 @@ export const commitRoutes: RouteTable = {
       const at = (c: CommitData | undefined) => {
         if (!c) return undefined;
         let sha: string | undefined = c.tree;
-        for (const name of path.replace(/^\/+|\/+$/g, '').split('/')) sha = sha && repo.git.readTree(sha)?.find(e => e.name === name)?.sha;
+        for (const name of path.replace(/^\/+|\/+$/g, '').split('/'))
+          sha = sha && repo.git.readTree(sha)?.find(e => e.name === name)?.sha;
         return sha;
       };
-      all = all.filter(({ commit }) => at(commit) !== at(commit.parents[0] ? repo.git.readCommit(commit.parents[0]) : undefined));
+      all = all.filter(
+        ({ commit }) => at(commit) !== at(commit.parents[0] ? repo.git.readCommit(commit.parents[0]) : undefined),
+      );
     }
     const perPage = Math.min(Number(ctx.query.per_page ?? 30), 100);
     const page = Math.max(Number(ctx.query.page ?? 1), 1);
@@ -50,7 +53,12 @@ export const commitRoutes: RouteTable = {
     const headers: Record<string, string> = {};
     if (lastPage > 1) {
       const link = (p: number, rel: string) => {
-        const q = new URLSearchParams({ ...(ctx.query.sha ? { sha: spec } : {}), ...(path ? { path } : {}), per_page: String(perPage), page: String(p) });
+        const q = new URLSearchParams({
+          ...(ctx.query.sha ? { sha: spec } : {}),
+          ...(path ? { path } : {}),
+          per_page: String(perPage),
+          page: String(p),
+        });
         return `<${repoApi(repo, ctx.urls)}/commits?${q}>; rel="${rel}"`;
       };
       const links = [];
@@ -58,7 +66,11 @@ export const commitRoutes: RouteTable = {
       if (page < lastPage) links.push(link(page + 1, 'next'), link(lastPage, 'last'));
       headers.link = links.join(', ');
     }
-    return { status: 200, headers, json: items.map(i => renderCommitListItem(ctx.state, repo, i.sha, i.commit, ctx.urls)) };
+    return {
+      status: 200,
+      headers,
+      json: items.map(i => renderCommitListItem(ctx.state, repo, i.sha, i.commit, ctx.urls)),
+    };
   },
 
   'GET /repos/{owner}/{repo}/commits/{ref}': ctx => {

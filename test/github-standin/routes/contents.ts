@@ -88,18 +88,32 @@ function getContents(ctx: Ctx): Reply {
   if (found.mode === '120000') {
     // a symlink to a file inside the repository answers with that file; otherwise the link itself
     const target = repo.git.readObject(found.sha)!.content.toString();
-    const resolved = trimSlashes([...path.split('/').slice(0, -1), ...target.split('/')].reduce<string[]>((acc, part) => {
-      if (part === '..') acc.pop();
-      else if (part !== '.' && part !== '') acc.push(part);
-      return acc;
-    }, []).join('/'));
+    const resolved = trimSlashes(
+      [...path.split('/').slice(0, -1), ...target.split('/')]
+        .reduce<string[]>((acc, part) => {
+          if (part === '..') acc.pop();
+          else if (part !== '.' && part !== '') acc.push(part);
+          return acc;
+        }, [])
+        .join('/'),
+    );
     const followed = lookup(repo.git, commit.tree, resolved);
     if (followed && modeType(followed.mode) === 'blob' && followed.mode !== '120000') {
       found = followed;
       foundPath = resolved;
     } else {
       const content = repo.git.readObject(found.sha)!.content;
-      return { status: 200, headers, json: { ...fileJson(ctx, repo, path, ref, found.sha, content), type: 'symlink', target, content: undefined, encoding: undefined } };
+      return {
+        status: 200,
+        headers,
+        json: {
+          ...fileJson(ctx, repo, path, ref, found.sha, content),
+          type: 'symlink',
+          target,
+          content: undefined,
+          encoding: undefined,
+        },
+      };
     }
   }
 
@@ -109,7 +123,16 @@ function getContents(ctx: Ctx): Reply {
     return {
       status: 200,
       headers,
-      json: { type: 'submodule', submodule_git_url: null, size: 0, name: baseName(path), path, sha: found.sha, ...contentLinks(repo, path, ref, found.sha, 'tree', ctx.urls), download_url: null },
+      json: {
+        type: 'submodule',
+        submodule_git_url: null,
+        size: 0,
+        name: baseName(path),
+        path,
+        sha: found.sha,
+        ...contentLinks(repo, path, ref, found.sha, 'tree', ctx.urls),
+        download_url: null,
+      },
     };
   }
   const content = repo.git.readObject(found.sha)!.content;
@@ -142,7 +165,13 @@ function commitOnePath(
   }
   const committer = identFromInput(ctx.body.committer, identFor(ctx.viewer.account));
   const author = identFromInput(ctx.body.author, committer);
-  const sha = git.writeCommit({ tree: builder.write(), parents: parent ? [parent] : [], author, committer, message: ctx.body.message });
+  const sha = git.writeCommit({
+    tree: builder.write(),
+    parents: parent ? [parent] : [],
+    author,
+    committer,
+    message: ctx.body.message,
+  });
   git.updateRef(`refs/heads/${branch}`, sha);
   repo.pushedAt = nowIso();
   return sha;
@@ -176,7 +205,8 @@ function putContents(ctx: Ctx): Reply {
   } else {
     const parent = branchHead(repo, branch);
     const existing = lookup(git, git.readCommit(parent)!.tree, path);
-    if (existing && modeType(existing.mode) === 'tree') throw unprocessable(`Invalid request.\n\n${path} is a directory.`);
+    if (existing && modeType(existing.mode) === 'tree')
+      throw unprocessable(`Invalid request.\n\n${path} is a directory.`);
     if (existing) {
       if (ctx.body.sha === undefined) throw unprocessable('Invalid request.\n\n"sha" wasn\'t supplied.');
       if (ctx.body.sha !== existing.sha) throw conflict(`${path} does not match ${ctx.body.sha}`);
@@ -203,7 +233,10 @@ function deleteContents(ctx: Ctx): Reply {
   if (!existing || modeType(existing.mode) === 'tree') throw notFound();
   if (ctx.body.sha !== existing.sha) throw conflict(`${path} does not match ${ctx.body.sha}`);
   const sha = commitOnePath(ctx, repo, branch, parent, b => b.remove(path));
-  return { status: 200, json: { content: null, commit: renderGitCommit(repo, sha, repo.git.readCommit(sha)!, ctx.urls) } };
+  return {
+    status: 200,
+    json: { content: null, commit: renderGitCommit(repo, sha, repo.git.readCommit(sha)!, ctx.urls) },
+  };
 }
 
 export const contentRoutes: RouteTable = {
@@ -211,4 +244,3 @@ export const contentRoutes: RouteTable = {
   'PUT /repos/{owner}/{repo}/contents/{path}': putContents,
   'DELETE /repos/{owner}/{repo}/contents/{path}': deleteContents,
 };
-

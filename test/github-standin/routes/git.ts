@@ -11,7 +11,13 @@ import { RepoRecord, identFor, nowIso } from '../state';
 import { TreeBuilder } from '../treeBuilder';
 import { decodeBase64, gitDataRepo, identFromInput, requireWorkflowScope, resolveTreeish } from './shared';
 
-const API_TO_GIT_MODE: Record<string, string> = { '100644': '100644', '100755': '100755', '120000': '120000', '040000': '40000', '160000': '160000' };
+const API_TO_GIT_MODE: Record<string, string> = {
+  '100644': '100644',
+  '100755': '100755',
+  '120000': '120000',
+  '040000': '40000',
+  '160000': '160000',
+};
 const apiMode = (gitMode: string) => (gitMode === '40000' ? '040000' : gitMode);
 
 function created<T extends { url: string }>(json: T): Reply {
@@ -30,7 +36,13 @@ interface TreeListing {
   url?: string;
 }
 
-export function listTree(repo: RepoRecord, treeSha: string, api: string, recursive: boolean, prefix = ''): TreeListing[] {
+export function listTree(
+  repo: RepoRecord,
+  treeSha: string,
+  api: string,
+  recursive: boolean,
+  prefix = '',
+): TreeListing[] {
   const out: TreeListing[] = [];
   for (const e of repo.git.readTree(treeSha) ?? []) {
     const type = modeType(e.mode);
@@ -65,7 +77,8 @@ function applyTreeEntry(git: GitStore, builder: TreeBuilder, e: TreeInput): void
   if (!e.mode) throw unprocessable(`Invalid tree info: tree.mode is required for ${e.path}`);
   const mode = API_TO_GIT_MODE[e.mode];
   const expected = modeType(mode);
-  if (e.type && e.type !== expected) throw unprocessable(`Invalid tree info: mode ${e.mode} is a ${expected}, not a ${e.type} (${e.path})`);
+  if (e.type && e.type !== expected)
+    throw unprocessable(`Invalid tree info: mode ${e.mode} is a ${expected}, not a ${e.type} (${e.path})`);
   const hasSha = 'sha' in e;
   if (hasSha && e.content !== undefined) {
     throw unprocessable('Invalid tree info: use either tree.sha or tree.content, not both');
@@ -114,7 +127,8 @@ export const gitRoutes: RouteTable = {
     let content: Buffer;
     if (encoding === 'base64') content = decodeBase64(ctx.body.content);
     else if (encoding === 'utf-8' || encoding === 'utf8') content = Buffer.from(ctx.body.content, 'utf8');
-    else throw unprocessable(`Invalid request.\n\nencoding must be "utf-8" or "base64", not ${JSON.stringify(encoding)}.`);
+    else
+      throw unprocessable(`Invalid request.\n\nencoding must be "utf-8" or "base64", not ${JSON.stringify(encoding)}.`);
     const sha = repo.git.writeObject('blob', content);
     return created({ sha, url: `${repoApi(repo, ctx.urls)}/git/blobs/${sha}` });
   },
@@ -140,7 +154,10 @@ export const gitRoutes: RouteTable = {
   'POST /repos/{owner}/{repo}/git/trees': ctx => {
     const repo = gitDataRepo(ctx, 'write');
     const { base_tree: baseTree, tree } = ctx.body as { base_tree?: string; tree: TreeInput[] };
-    requireWorkflowScope(ctx, tree.map(e => e.path ?? ''));
+    requireWorkflowScope(
+      ctx,
+      tree.map(e => e.path ?? ''),
+    );
     if (baseTree !== undefined && (!isSha(baseTree) || repo.git.objectType(baseTree) !== 'tree')) {
       throw unprocessable('base_tree is not a valid tree oid');
     }
@@ -165,7 +182,14 @@ export const gitRoutes: RouteTable = {
 
   'POST /repos/{owner}/{repo}/git/commits': ctx => {
     const repo = gitDataRepo(ctx, 'write');
-    const { message, tree, parents = [], author, committer, signature } = ctx.body as {
+    const {
+      message,
+      tree,
+      parents = [],
+      author,
+      committer,
+      signature,
+    } = ctx.body as {
       message: string;
       tree: string;
       parents?: string[];
@@ -175,7 +199,8 @@ export const gitRoutes: RouteTable = {
     };
     if (!isSha(tree) || repo.git.objectType(tree) !== 'tree') throw unprocessable('Tree SHA does not exist');
     for (const p of parents) {
-      if (!isSha(p) || repo.git.objectType(p) !== 'commit') throw unprocessable('Parent SHA does not exist or is not a commit object');
+      if (!isSha(p) || repo.git.objectType(p) !== 'commit')
+        throw unprocessable('Parent SHA does not exist or is not a commit object');
     }
     // author defaults to the authenticated user now; committer defaults to the author
     const authorIdent = identFromInput(author, identFor(ctx.viewer.account));
@@ -230,7 +255,8 @@ export const gitRoutes: RouteTable = {
     const current = repo.git.readRef(name);
     if (!current) throw unprocessable('Reference does not exist');
     checkRefTarget(repo.git, sha);
-    if (!force && current !== sha && !repo.git.isAncestor(current, sha)) throw unprocessable('Update is not a fast forward');
+    if (!force && current !== sha && !repo.git.isAncestor(current, sha))
+      throw unprocessable('Update is not a fast forward');
     repo.git.updateRef(name, sha);
     touched(repo);
     return { status: 200, json: renderRef(repo, name, sha, ctx.urls) };
@@ -247,4 +273,3 @@ export const gitRoutes: RouteTable = {
     return { status: 204 };
   },
 };
-

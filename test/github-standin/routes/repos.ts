@@ -10,7 +10,9 @@ export function normalizeRepoName(name: string): string {
 }
 
 function creationFailed(field: string, code: string, message?: string): HttpError {
-  return unprocessable('Repository creation failed.', [{ resource: 'Repository', code, field, ...(message ? { message } : {}) }]);
+  return unprocessable('Repository creation failed.', [
+    { resource: 'Repository', code, field, ...(message ? { message } : {}) },
+  ]);
 }
 
 function validName(raw: string): string {
@@ -109,12 +111,22 @@ export const repoRoutes: RouteTable = {
     if (body.default_branch !== undefined && body.default_branch !== repo.defaultBranch) {
       if (repo.git.isEmpty()) {
         throw unprocessable('Validation Failed', [
-          { resource: 'Repository', code: 'invalid', field: 'default_branch', message: 'Cannot update default branch for an empty repository. Please init the repository and push first.' },
+          {
+            resource: 'Repository',
+            code: 'invalid',
+            field: 'default_branch',
+            message: 'Cannot update default branch for an empty repository. Please init the repository and push first.',
+          },
         ]);
       }
       if (!repo.git.readRef(`refs/heads/${body.default_branch}`)) {
         throw unprocessable('Validation Failed', [
-          { resource: 'Repository', code: 'invalid', field: 'default_branch', message: `The branch ${body.default_branch} was not found. Please push that ref first or create it via the Git Data API.` },
+          {
+            resource: 'Repository',
+            code: 'invalid',
+            field: 'default_branch',
+            message: `The branch ${body.default_branch} was not found. Please push that ref first or create it via the Git Data API.`,
+          },
         ]);
       }
       repo.defaultBranch = body.default_branch;
@@ -123,7 +135,10 @@ export const repoRoutes: RouteTable = {
     if (body.name !== undefined && body.name !== repo.name) {
       const name = validName(body.name);
       const clash = state.findRepo(repo.owner.login, name);
-      if (clash && clash !== repo) throw unprocessable('Validation Failed', [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }]);
+      if (clash && clash !== repo)
+        throw unprocessable('Validation Failed', [
+          { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+        ]);
       state.renameRepo(repo, name);
     }
     if (body.description !== undefined) repo.description = body.description || null;
@@ -146,7 +161,8 @@ export const repoRoutes: RouteTable = {
   'DELETE /repos/{owner}/{repo}': ({ params, state, viewer }) => {
     const repo = state.repoForWrite(viewer, params.owner, params.repo, 'admin');
     // classic tokens need the separate delete_repo scope
-    if (!viewer.installation && !viewer.scopes.includes('delete_repo')) throw new HttpError(403, 'Must have admin rights to Repository.');
+    if (!viewer.installation && !viewer.scopes.includes('delete_repo'))
+      throw new HttpError(403, 'Must have admin rights to Repository.');
     state.deleteRepo(repo);
     return { status: 204 };
   },

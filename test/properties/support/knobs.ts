@@ -87,7 +87,12 @@ export function expectBothBranches<F extends string>(
   expect({ rejected: counter.rejected >= options.runs * 0.2, summary }).toEqual({ rejected: true, summary });
   for (const field of options.fields) {
     const counts = counter.perField.get(field) ?? { accepted: 0, rejected: 0 };
-    expect({ field, accepted: counts.accepted >= options.perField, rejected: counts.rejected >= options.perField, summary }).toEqual({
+    expect({
+      field,
+      accepted: counts.accepted >= options.perField,
+      rejected: counts.rejected >= options.perField,
+      summary,
+    }).toEqual({
       field,
       accepted: true,
       rejected: true,

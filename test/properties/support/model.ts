@@ -1,9 +1,5 @@
 import { validateWorkflow } from '@action-validator/core';
-import {
-  CommonValidatorFunctions,
-  KubernetesValidatorFunctions,
-  parseEntityRef,
-} from '@backstage/catalog-model';
+import { CommonValidatorFunctions, KubernetesValidatorFunctions, parseEntityRef } from '@backstage/catalog-model';
 import path from 'node:path';
 import YAML from 'yaml';
 import { DryRunFile } from '../../../cli/src/dryrun/embeddedScaffolder';
@@ -68,7 +64,8 @@ const TOKEN_KEYS = new Map<string, Key>(
   (Object.entries(PROBE) as Array<[Key, string | number]>).map(([key, value]) => [String(value), key]),
 );
 // The replica count 7 is only a token where it stands alone (not inside 0.1.0, 10001, ...).
-const TOKENS = /group:default\/zqownerzq|zqnamezq|ZQDESCZQ|77Gi|\/zqmountzq|4321|zqorgzq|zqrepozq|(?<![\w.])7(?![\w.])/g;
+const TOKENS =
+  /group:default\/zqownerzq|zqnamezq|ZQDESCZQ|77Gi|\/zqmountzq|4321|zqorgzq|zqrepozq|(?<![\w.])7(?![\w.])/g;
 
 function substituteText(text: string, n: Normalised): string {
   return text.replace(TOKENS, token => String(n[TOKEN_KEYS.get(token)!]));
@@ -147,7 +144,9 @@ const parse11 = memo(4000, text => YAML.parseAllDocuments(text, { version: '1.1'
 /** Every document of a YAML file, or a problem: YAML errors and duplicate keys both count. */
 export function parseYaml(text: string, file: string): { docs?: unknown[]; problem?: string } {
   const parsed = parse12(text);
-  return parsed.docs ? { docs: parsed.docs } : { problem: `${file} is no longer valid YAML: ${parsed.errors!.join('; ')}` };
+  return parsed.docs
+    ? { docs: parsed.docs }
+    : { problem: `${file} is no longer valid YAML: ${parsed.errors!.join('; ')}` };
 }
 
 /** The first place two parsed values differ, with both sides; undefined when equal (types included). */
@@ -157,7 +156,8 @@ export function firstDifference(actual: unknown, expected: unknown, at = ''): st
     return `${at || '/'}: expected ${kind(expected)} ${short(expected)}, got ${kind(actual)} ${short(actual)}`;
   }
   if (Array.isArray(actual) && Array.isArray(expected)) {
-    if (actual.length !== expected.length) return `${at || '/'}: expected ${expected.length} items, got ${actual.length}`;
+    if (actual.length !== expected.length)
+      return `${at || '/'}: expected ${expected.length} items, got ${actual.length}`;
     for (let i = 0; i < actual.length; i++) {
       const d = firstDifference(actual[i], expected[i], `${at}/${i}`);
       if (d) return d;
@@ -205,7 +205,8 @@ function firstTextDifference(actual: string, expected: string): string | undefin
  */
 function yaml11Difference(text: string, docs12: unknown[]): string | undefined {
   const docs11 = parse11(text);
-  const quirk = (a: unknown, b: unknown) => typeof a === 'number' && Number.isNaN(a) && typeof b === 'string' && /^[^-+0-9.]/.test(b);
+  const quirk = (a: unknown, b: unknown) =>
+    typeof a === 'number' && Number.isNaN(a) && typeof b === 'string' && /^[^-+0-9.]/.test(b);
   const compare = (a: unknown, b: unknown, at: string): string | undefined => {
     if (quirk(a, b)) return undefined;
     if (a && b && typeof a === 'object' && typeof b === 'object') {
@@ -272,8 +273,19 @@ export function workflowValidation(text: string): string[] {
 // ---------------------------------------------------------------------------
 
 const QUANTITY_FACTORS: Record<string, bigint> = {
-  '': 1n, Ki: 2n ** 10n, Mi: 2n ** 20n, Gi: 2n ** 30n, Ti: 2n ** 40n, Pi: 2n ** 50n, Ei: 2n ** 60n,
-  k: 10n ** 3n, M: 10n ** 6n, G: 10n ** 9n, T: 10n ** 12n, P: 10n ** 15n, E: 10n ** 18n,
+  '': 1n,
+  Ki: 2n ** 10n,
+  Mi: 2n ** 20n,
+  Gi: 2n ** 30n,
+  Ti: 2n ** 40n,
+  Pi: 2n ** 50n,
+  Ei: 2n ** 60n,
+  k: 10n ** 3n,
+  M: 10n ** 6n,
+  G: 10n ** 9n,
+  T: 10n ** 12n,
+  P: 10n ** 15n,
+  E: 10n ** 18n,
 };
 
 export function quantityBytes(text: unknown): bigint | undefined {
@@ -306,8 +318,10 @@ export function ownerRefProblem(owner: unknown): string | undefined {
     return `spec.owner ${short(owner)} is not an entity reference (${(e as Error).message})`;
   }
   if (!['group', 'user'].includes(ref.kind)) return `spec.owner ${short(owner)} is not a Group or User`;
-  if (!CommonValidatorFunctions.isValidDnsLabel(ref.namespace)) return `spec.owner ${short(owner)} has an invalid namespace`;
-  if (!KubernetesValidatorFunctions.isValidObjectName(ref.name)) return `spec.owner ${short(owner)} has an invalid name`;
+  if (!CommonValidatorFunctions.isValidDnsLabel(ref.namespace))
+    return `spec.owner ${short(owner)} has an invalid namespace`;
+  if (!KubernetesValidatorFunctions.isValidObjectName(ref.name))
+    return `spec.owner ${short(owner)} has an invalid name`;
   if (owner !== `${ref.kind}:${ref.namespace}/${ref.name}`) return `spec.owner ${short(owner)} is not written in full`;
   return undefined;
 }
@@ -360,7 +374,9 @@ export class RenderModel {
       repoOwner: repoParts(SEED_VALUES.repoUrl).owner!,
       repoName: repoParts(SEED_VALUES.repoUrl).repo!,
     };
-    this.seedLeaves = leavesOf(Object.fromEntries(SEED_TREE.filter(isYaml).map(f => [f, parseYaml(fileText(seedFiles, f), f).docs!])));
+    this.seedLeaves = leavesOf(
+      Object.fromEntries(SEED_TREE.filter(isYaml).map(f => [f, parseYaml(fileText(seedFiles, f), f).docs!])),
+    );
     this.seedInstructions = dockerInstructions(fileText(seedFiles, 'Dockerfile'));
   }
 
@@ -376,7 +392,10 @@ export class RenderModel {
     const out = new Map<string, ExpectedFile>();
     for (const file of SEED_TREE) {
       const text = substituteText(fileText(this.probes[environment], file), n);
-      out.set(file, isYaml(file) ? { yaml: substitute(this.probeDocs[environment][file], n) as unknown[], text } : { text });
+      out.set(
+        file,
+        isYaml(file) ? { yaml: substitute(this.probeDocs[environment][file], n) as unknown[], text } : { text },
+      );
     }
     return out;
   }
@@ -470,7 +489,9 @@ export class RenderModel {
     // The checks issue 6 lists, stated on their own.
     const catalog = parseYaml(textOr(files, 'catalog-info.yaml'), 'catalog-info.yaml').docs?.[0] as any;
     if (catalog && catalog.metadata?.description !== (values.description ?? '')) {
-      problems.push(`catalog-info.yaml: metadata.description is ${short(catalog.metadata?.description)}, not the description ${short(values.description)}`);
+      problems.push(
+        `catalog-info.yaml: metadata.description is ${short(catalog.metadata?.description)}, not the description ${short(values.description)}`,
+      );
     }
     const workflow = textOr(files, WORKFLOW);
     for (const e of workflowValidation(workflow)) problems.push(`${WORKFLOW} is not a valid workflow: ${e}`);
@@ -483,7 +504,9 @@ export class RenderModel {
     }
     const instructions = dockerInstructions(textOr(files, 'Dockerfile'));
     if (instructions.join(' ') !== this.seedInstructions.join(' ')) {
-      problems.push(`Dockerfile instructions are ${instructions.join(' ')}, expected ${this.seedInstructions.join(' ')}`);
+      problems.push(
+        `Dockerfile instructions are ${instructions.join(' ')}, expected ${this.seedInstructions.join(' ')}`,
+      );
     }
     return problems;
   }
@@ -538,7 +561,10 @@ export class RenderModel {
       actual.forEach((line, i) => {
         if (line === seed[i]) return;
         const fedBy = tokensIn(probe[i]);
-        if (![...fedBy].some(k => changed.has(k)) && !(changed.has('environment') && probe[i] !== fileText(this.probes.dev, file).split('\n')[i])) {
+        if (
+          ![...fedBy].some(k => changed.has(k)) &&
+          !(changed.has('environment') && probe[i] !== fileText(this.probes.dev, file).split('\n')[i])
+        ) {
           problems.push(`${file} line ${i + 1} changed to ${short(line)} although nothing feeding it changed`);
         }
       });
@@ -550,16 +576,23 @@ export class RenderModel {
     const expectedCode = workflowCode(expected.text, expected.yaml![0]);
     const extra = code.filter(c => !expectedCode.includes(c));
     const lost = expectedCode.filter(c => !code.includes(c));
-    if (extra.length || lost.length) problems.push(`${WORKFLOW}: expressions/uses/run changed (new ${short(extra)}, lost ${short(lost)})`);
+    if (extra.length || lost.length)
+      problems.push(`${WORKFLOW}: expressions/uses/run changed (new ${short(extra)}, lost ${short(lost)})`);
     // Catalog: the same keys, exactly one owner, no relation the template did not write.
     const entity = docs['catalog-info.yaml'][0] as any;
     const seedEntity = parseYaml(fileText(this.seedFiles, 'catalog-info.yaml'), 'catalog-info.yaml').docs![0] as any;
-    const keys = (o: unknown) => Object.keys((o as object) ?? {}).sort().join(',');
-    if (docs['catalog-info.yaml'].length !== 1) problems.push(`catalog-info.yaml has ${docs['catalog-info.yaml'].length} documents`);
+    const keys = (o: unknown) =>
+      Object.keys((o as object) ?? {})
+        .sort()
+        .join(',');
+    if (docs['catalog-info.yaml'].length !== 1)
+      problems.push(`catalog-info.yaml has ${docs['catalog-info.yaml'].length} documents`);
     for (const part of ['', 'metadata', 'metadata.annotations', 'spec']) {
       const pick = (o: any) => (part ? part.split('.').reduce((x, k) => x?.[k], o) : o);
       if (keys(pick(entity)) !== keys(pick(seedEntity))) {
-        problems.push(`catalog-info.yaml ${part || 'entity'} keys are ${keys(pick(entity))}, expected ${keys(pick(seedEntity))}`);
+        problems.push(
+          `catalog-info.yaml ${part || 'entity'} keys are ${keys(pick(entity))}, expected ${keys(pick(seedEntity))}`,
+        );
       }
     }
     const ownerProblem = ownerRefProblem(entity?.spec?.owner);
@@ -576,7 +609,12 @@ export class RenderModel {
     try {
       built = normaliseHashes(kustomizeAll(files));
     } catch (e: any) {
-      return [`kubectl kustomize failed: ${String(e.stderr || e.message).trim().split('\n').pop()}`];
+      return [
+        `kubectl kustomize failed: ${String(e.stderr || e.message)
+          .trim()
+          .split('\n')
+          .pop()}`,
+      ];
     }
     const d = firstDifference(built, substitute(this.kustomizeProbe, n));
     return d ? [`kubectl kustomize output differs from the model: ${d}`] : [];
@@ -620,7 +658,8 @@ export function pathProblems(files: DryRunFile[]): string[] {
     }
     const segments = p.split('/');
     if (p.startsWith('/') || path.isAbsolute(p) || /^[A-Za-z]:/.test(p)) problems.push(`absolute path ${short(p)}`);
-    else if (segments.some(s => s === '..' || s === '.' || s === '')) problems.push(`path ${short(p)} has a "..", "." or empty segment`);
+    else if (segments.some(s => s === '..' || s === '.' || s === ''))
+      problems.push(`path ${short(p)} has a "..", "." or empty segment`);
     else if (/[\\\u0000-\u001f]/.test(p)) problems.push(`path ${short(p)} has a backslash or control character`);
     else if (!SEED_TREE.includes(p)) problems.push(`path ${short(p)} is not in the seed's tree`);
     if (seen.has(p)) problems.push(`path ${short(p)} rendered twice`);
@@ -649,10 +688,14 @@ export function rejectionProblems(changes: Changes, result: { status: number; er
   const changed = changedFields(changes);
   const named = namedFields(result.errors);
   const message = short(result.errors.join(' | '));
-  if (result.status < 400 || result.status >= 500) problems.push(`rejected with HTTP ${result.status}, not a 4xx: ${message}`);
+  if (result.status < 400 || result.status >= 500)
+    problems.push(`rejected with HTTP ${result.status}, not a 4xx: ${message}`);
   if (named.size === 0) problems.push(`rejected without naming a field (changed: ${changed.join(', ')}): ${message}`);
   const stray = [...named].filter(f => !changed.includes(f));
-  if (stray.length) problems.push(`the error names ${stray.join(', ')}, which this case did not change (changed: ${changed.join(', ')}): ${message}`);
+  if (stray.length)
+    problems.push(
+      `the error names ${stray.join(', ')}, which this case did not change (changed: ${changed.join(', ')}): ${message}`,
+    );
   return problems;
 }
 

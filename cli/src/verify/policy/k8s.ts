@@ -29,13 +29,19 @@ const TEMPLATE_PATHS: Record<string, string[]> = {
 
 export const kindIs = (obj: K8sObject, kind: string) => obj.kind === kind;
 export const nameOf = (obj: K8sObject): string => (typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
-export const namespaceOf = (obj: K8sObject): string => (typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '');
+export const namespaceOf = (obj: K8sObject): string =>
+  typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
 
 export function podTemplates(objects: K8sObject[]): PodTemplate[] {
   const out: PodTemplate[] = [];
   for (const owner of objects) {
     if (owner.kind === 'Pod') {
-      out.push({ owner, path: '', labels: stringMap(owner.metadata?.labels), spec: isRecord(owner.spec) ? owner.spec : {} });
+      out.push({
+        owner,
+        path: '',
+        labels: stringMap(owner.metadata?.labels),
+        spec: isRecord(owner.spec) ? owner.spec : {},
+      });
       continue;
     }
     const segs = typeof owner.kind === 'string' ? TEMPLATE_PATHS[owner.kind] : undefined;
@@ -54,8 +60,7 @@ export function podTemplates(objects: K8sObject[]): PodTemplate[] {
 export function containers(t: PodTemplate, { includeInit = true } = {}): ContainerRef[] {
   const prefix = t.path ? `${t.path}.spec` : 'spec';
   const list = (key: string, init: boolean) =>
-    asArray(t.spec[key])
-      .map((c, i) => ({ container: isRecord(c) ? c : {}, path: `${prefix}.${key}[${i}]`, init }));
+    asArray(t.spec[key]).map((c, i) => ({ container: isRecord(c) ? c : {}, path: `${prefix}.${key}[${i}]`, init }));
   return [...list('containers', false), ...(includeInit ? list('initContainers', true) : [])];
 }
 
@@ -105,7 +110,10 @@ export type ContainerPort = { name?: string; number?: number };
 export function containerPorts(c: Record<string, any>): ContainerPort[] {
   return asArray(c.ports)
     .filter(isRecord)
-    .map(p => ({ name: typeof p.name === 'string' ? p.name : undefined, number: typeof p.containerPort === 'number' ? p.containerPort : undefined }));
+    .map(p => ({
+      name: typeof p.name === 'string' ? p.name : undefined,
+      number: typeof p.containerPort === 'number' ? p.containerPort : undefined,
+    }));
 }
 
 /** Does a port reference (number or name, as in targetPort or a probe) name one of these ports? */
@@ -117,9 +125,27 @@ export function portMatches(ref: unknown, ports: ContainerPort[]): boolean {
 
 /** Kinds that live outside namespaces (the built-in ones, plus common cluster-scoped add-ons). */
 export const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'VolumeAttachment', 'CSIDriver', 'CSINode', 'ClusterRole',
-  'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService', 'PriorityClass', 'PriorityLevelConfiguration',
-  'FlowSchema', 'IngressClass', 'RuntimeClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'CertificateSigningRequest', 'ComponentStatus',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'VolumeAttachment',
+  'CSIDriver',
+  'CSINode',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'APIService',
+  'PriorityClass',
+  'PriorityLevelConfiguration',
+  'FlowSchema',
+  'IngressClass',
+  'RuntimeClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'CertificateSigningRequest',
+  'ComponentStatus',
   'ClusterIssuer',
 ]);

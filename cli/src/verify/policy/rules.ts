@@ -64,7 +64,11 @@ const finding = (ctx: RuleContext, obj: K8sObject, field: string | undefined, me
 const sameNamespace = (a: K8sObject, b: K8sObject) => namespaceOf(a) === namespaceOf(b);
 const isHeadless = (svc: K8sObject) => svc.spec?.clusterIP === 'None';
 const describeLabels = (labels: Record<string, string>) =>
-  Object.keys(labels).length ? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ') : '(none)';
+  Object.keys(labels).length
+    ? Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : '(none)';
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
 
 const probesOnAppPort: Rule = {
@@ -81,7 +85,14 @@ const probesOnAppPort: Rule = {
         const portEnv = asArray(c.container.env).find(e => e?.name === 'PORT' && typeof e?.value === 'string');
         const appPort = portEnv && /^\d+$/.test(portEnv.value) ? Number(portEnv.value) : undefined;
         if (appPort !== undefined && !ports.some(p => p.number === appPort)) {
-          out.push(finding(ctx, t.owner, `${c.path}.ports`, `container ${cname} listens on PORT=${appPort} but declares no containerPort ${appPort}`));
+          out.push(
+            finding(
+              ctx,
+              t.owner,
+              `${c.path}.ports`,
+              `container ${cname} listens on PORT=${appPort} but declares no containerPort ${appPort}`,
+            ),
+          );
         }
         for (const probe of PROBES) {
           const p = c.container[probe];
@@ -91,18 +102,34 @@ const probesOnAppPort: Rule = {
           }
           const handler = (['httpGet', 'tcpSocket', 'grpc'] as const).find(h => isRecord(p[h]));
           if (!handler) {
-            out.push(finding(ctx, t.owner, `${c.path}.${probe}`, `${probe} of container ${cname} does not target a port (exec or no handler)`));
+            out.push(
+              finding(
+                ctx,
+                t.owner,
+                `${c.path}.${probe}`,
+                `${probe} of container ${cname} does not target a port (exec or no handler)`,
+              ),
+            );
             continue;
           }
           const ref = p[handler].port;
           const field = `${c.path}.${probe}.${handler}.port`;
           if (!portMatches(ref, ports)) {
-            out.push(finding(ctx, t.owner, field, `${probe} targets port ${JSON.stringify(ref)}, which is not a port of container ${cname} (ports: ${ports.map(x => `${x.name ?? '-'}/${x.number ?? '-'}`).join(', ') || 'none'})`));
+            out.push(
+              finding(
+                ctx,
+                t.owner,
+                field,
+                `${probe} targets port ${JSON.stringify(ref)}, which is not a port of container ${cname} (ports: ${ports.map(x => `${x.name ?? '-'}/${x.number ?? '-'}`).join(', ') || 'none'})`,
+              ),
+            );
             continue;
           }
           const number = typeof ref === 'number' ? ref : ports.find(x => x.name === ref)?.number;
           if (appPort !== undefined && number !== appPort) {
-            out.push(finding(ctx, t.owner, field, `${probe} targets port ${number}, but the app listens on PORT=${appPort}`));
+            out.push(
+              finding(ctx, t.owner, field, `${probe} targets port ${number}, but the app listens on PORT=${appPort}`),
+            );
           }
         }
       }
@@ -112,7 +139,22 @@ const probesOnAppPort: Rule = {
 };
 
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
-const SUFFIX: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const SUFFIX: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
 export function parseQuantity(value: unknown): number | undefined {
   const m = QUANTITY.exec(String(value ?? '').trim());
   if (!m || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
@@ -132,15 +174,38 @@ const resourcesSet: Rule = {
         for (const kind of ['requests', 'limits'] as const) {
           for (const res of ['cpu', 'memory'] as const) {
             const v = isRecord(r[kind]) ? r[kind][res] : undefined;
-            if (v === undefined || v === null || v === '') out.push(finding(ctx, t.owner, `${c.path}.resources.${kind}.${res}`, `container ${cname} sets no ${res} ${kind.slice(0, -1)}`));
-            else if (parseQuantity(v) === undefined) out.push(finding(ctx, t.owner, `${c.path}.resources.${kind}.${res}`, `container ${cname}: ${JSON.stringify(v)} is not a Kubernetes quantity`));
+            if (v === undefined || v === null || v === '')
+              out.push(
+                finding(
+                  ctx,
+                  t.owner,
+                  `${c.path}.resources.${kind}.${res}`,
+                  `container ${cname} sets no ${res} ${kind.slice(0, -1)}`,
+                ),
+              );
+            else if (parseQuantity(v) === undefined)
+              out.push(
+                finding(
+                  ctx,
+                  t.owner,
+                  `${c.path}.resources.${kind}.${res}`,
+                  `container ${cname}: ${JSON.stringify(v)} is not a Kubernetes quantity`,
+                ),
+              );
           }
         }
         for (const res of ['cpu', 'memory'] as const) {
           const req = parseQuantity(r.requests?.[res]);
           const lim = parseQuantity(r.limits?.[res]);
           if (req !== undefined && lim !== undefined && req > lim) {
-            out.push(finding(ctx, t.owner, `${c.path}.resources.requests.${res}`, `container ${cname} requests more ${res} (${r.requests[res]}) than its limit (${r.limits[res]})`));
+            out.push(
+              finding(
+                ctx,
+                t.owner,
+                `${c.path}.resources.requests.${res}`,
+                `container ${cname} requests more ${res} (${r.requests[res]}) than its limit (${r.limits[res]})`,
+              ),
+            );
           }
         }
       }
@@ -166,18 +231,57 @@ const podSecurity: Rule = {
         const sc = isRecord(c.container.securityContext) ? c.container.securityContext : {};
         const at = (f: string) => `${c.path}.securityContext.${f}`;
         // Container settings override the pod's: the effective value is the container's when set.
-        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(finding(ctx, t.owner, at('runAsNonRoot'), `container ${cname} is not forced to run as non-root (runAsNonRoot: true at pod or container level)`));
-        if ((sc.runAsUser ?? pod.runAsUser) === 0) out.push(finding(ctx, t.owner, at('runAsUser'), `container ${cname} runs as user 0 (root)`));
-        if (sc.readOnlyRootFilesystem !== true) out.push(finding(ctx, t.owner, at('readOnlyRootFilesystem'), `container ${cname} does not set readOnlyRootFilesystem: true`));
-        if (sc.allowPrivilegeEscalation !== false) out.push(finding(ctx, t.owner, at('allowPrivilegeEscalation'), `container ${cname} does not set allowPrivilegeEscalation: false`));
-        if (sc.privileged === true) out.push(finding(ctx, t.owner, at('privileged'), `container ${cname} is privileged`));
+        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true)
+          out.push(
+            finding(
+              ctx,
+              t.owner,
+              at('runAsNonRoot'),
+              `container ${cname} is not forced to run as non-root (runAsNonRoot: true at pod or container level)`,
+            ),
+          );
+        if ((sc.runAsUser ?? pod.runAsUser) === 0)
+          out.push(finding(ctx, t.owner, at('runAsUser'), `container ${cname} runs as user 0 (root)`));
+        if (sc.readOnlyRootFilesystem !== true)
+          out.push(
+            finding(
+              ctx,
+              t.owner,
+              at('readOnlyRootFilesystem'),
+              `container ${cname} does not set readOnlyRootFilesystem: true`,
+            ),
+          );
+        if (sc.allowPrivilegeEscalation !== false)
+          out.push(
+            finding(
+              ctx,
+              t.owner,
+              at('allowPrivilegeEscalation'),
+              `container ${cname} does not set allowPrivilegeEscalation: false`,
+            ),
+          );
+        if (sc.privileged === true)
+          out.push(finding(ctx, t.owner, at('privileged'), `container ${cname} is privileged`));
         const drop = asArray(sc.capabilities?.drop).map(String);
-        if (!drop.includes('ALL')) out.push(finding(ctx, t.owner, at('capabilities.drop'), `container ${cname} does not drop ALL capabilities`));
-        const add = asArray(sc.capabilities?.add).map(String).filter(c => c !== 'NET_BIND_SERVICE');
-        if (add.length) out.push(finding(ctx, t.owner, at('capabilities.add'), `container ${cname} adds capabilities ${add.join(', ')}`));
+        if (!drop.includes('ALL'))
+          out.push(finding(ctx, t.owner, at('capabilities.drop'), `container ${cname} does not drop ALL capabilities`));
+        const add = asArray(sc.capabilities?.add)
+          .map(String)
+          .filter(c => c !== 'NET_BIND_SERVICE');
+        if (add.length)
+          out.push(
+            finding(ctx, t.owner, at('capabilities.add'), `container ${cname} adds capabilities ${add.join(', ')}`),
+          );
         const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
         if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
-          out.push(finding(ctx, t.owner, sc.seccompProfile ? at('seccompProfile.type') : `${podPath}.securityContext.seccompProfile.type`, `container ${cname} has seccomp profile ${JSON.stringify(seccomp ?? 'unset')} (RuntimeDefault required, at pod or container level)`));
+          out.push(
+            finding(
+              ctx,
+              t.owner,
+              sc.seccompProfile ? at('seccompProfile.type') : `${podPath}.securityContext.seccompProfile.type`,
+              `container ${cname} has seccomp profile ${JSON.stringify(seccomp ?? 'unset')} (RuntimeDefault required, at pod or container level)`,
+            ),
+          );
         }
       }
     }
@@ -224,7 +328,11 @@ const noLatestTag: Rule = {
         const setBy = ctx.imageSource(image);
         out.push(
           setBy
-            ? { file: setBy.file, field: setBy.field, message: `${objectLabel(t.owner)}: container ${cname} image ${image} ${problem} (set here for ${field})` }
+            ? {
+                file: setBy.file,
+                field: setBy.field,
+                message: `${objectLabel(t.owner)}: container ${cname} image ${image} ${problem} (set here for ${field})`,
+              }
             : finding(ctx, t.owner, field, `container ${cname} image ${image} ${problem}`),
         );
       }
@@ -242,7 +350,14 @@ const pdbPresent: Rule = {
     return podTemplates(objects)
       .filter(t => kindIs(t.owner, 'StatefulSet'))
       .filter(t => !pdbs.some(p => sameNamespace(p, t.owner) && labelSelectorMatches(p.spec?.selector, t.labels)))
-      .map(t => finding(ctx, t.owner, `${t.path}.metadata.labels`, `no PodDisruptionBudget in namespace ${JSON.stringify(namespaceOf(t.owner))} selects its pods (labels ${describeLabels(t.labels)}; PDBs here: ${pdbs.map(nameOf).join(', ') || 'none'})`));
+      .map(t =>
+        finding(
+          ctx,
+          t.owner,
+          `${t.path}.metadata.labels`,
+          `no PodDisruptionBudget in namespace ${JSON.stringify(namespaceOf(t.owner))} selects its pods (labels ${describeLabels(t.labels)}; PDBs here: ${pdbs.map(nameOf).join(', ') || 'none'})`,
+        ),
+      );
   },
 };
 
@@ -257,7 +372,14 @@ const selectorMatchesTemplate: Rule = {
       const selector = t.owner.spec?.selector;
       if (!isRecord(selector)) out.push(finding(ctx, t.owner, 'spec.selector', 'has no selector'));
       else if (!labelSelectorMatches(selector, t.labels)) {
-        out.push(finding(ctx, t.owner, 'spec.selector', `selector ${describeLabels(stringMap(selector.matchLabels))}${asArray(selector.matchExpressions).length ? ' (+ matchExpressions)' : ''} does not match the pod template labels ${describeLabels(t.labels)}`));
+        out.push(
+          finding(
+            ctx,
+            t.owner,
+            'spec.selector',
+            `selector ${describeLabels(stringMap(selector.matchLabels))}${asArray(selector.matchExpressions).length ? ' (+ matchExpressions)' : ''} does not match the pod template labels ${describeLabels(t.labels)}`,
+          ),
+        );
       }
     }
     return out;
@@ -278,12 +400,34 @@ const headlessServiceMatches: Rule = {
       }
       const svc = objects.find(o => kindIs(o, 'Service') && nameOf(o) === serviceName && sameNamespace(o, t.owner));
       if (!svc) {
-        out.push(finding(ctx, t.owner, 'spec.serviceName', `serviceName ${JSON.stringify(serviceName)} names no Service in namespace ${JSON.stringify(namespaceOf(t.owner))}`));
+        out.push(
+          finding(
+            ctx,
+            t.owner,
+            'spec.serviceName',
+            `serviceName ${JSON.stringify(serviceName)} names no Service in namespace ${JSON.stringify(namespaceOf(t.owner))}`,
+          ),
+        );
         continue;
       }
-      if (!isHeadless(svc)) out.push(finding(ctx, svc, 'spec.clusterIP', `is the serviceName of ${objectLabel(t.owner)} but is not headless (clusterIP: None)`));
+      if (!isHeadless(svc))
+        out.push(
+          finding(
+            ctx,
+            svc,
+            'spec.clusterIP',
+            `is the serviceName of ${objectLabel(t.owner)} but is not headless (clusterIP: None)`,
+          ),
+        );
       if (!mapSelects(svc.spec?.selector, t.labels)) {
-        out.push(finding(ctx, svc, 'spec.selector', `selector ${describeLabels(stringMap(svc.spec?.selector))} does not select the pods of ${objectLabel(t.owner)} (labels ${describeLabels(t.labels)})`));
+        out.push(
+          finding(
+            ctx,
+            svc,
+            'spec.selector',
+            `selector ${describeLabels(stringMap(svc.spec?.selector))} does not select the pods of ${objectLabel(t.owner)} (labels ${describeLabels(t.labels)})`,
+          ),
+        );
       }
     }
     return out;
@@ -292,7 +436,7 @@ const headlessServiceMatches: Rule = {
 
 const servicesTargetPods: Rule = {
   name: 'services-target-pods',
-  title: "every Service selects pods and targets one of their container ports",
+  title: 'every Service selects pods and targets one of their container ports',
   why: 'A Service whose selector or targetPort matches nothing has no endpoints: traffic is dropped while every object looks healthy.',
   check(objects, ctx) {
     const out: Finding[] = [];
@@ -306,14 +450,30 @@ const servicesTargetPods: Rule = {
       }
       const targets = templates.filter(t => sameNamespace(t.owner, svc) && mapSelects(selector, t.labels));
       if (targets.length === 0) {
-        out.push(finding(ctx, svc, 'spec.selector', `selector ${describeLabels(selector)} matches no pod template (${templates.map(t => `${objectLabel(t.owner)}: ${describeLabels(t.labels)}`).join('; ') || 'no workloads'})`));
+        out.push(
+          finding(
+            ctx,
+            svc,
+            'spec.selector',
+            `selector ${describeLabels(selector)} matches no pod template (${templates.map(t => `${objectLabel(t.owner)}: ${describeLabels(t.labels)}`).join('; ') || 'no workloads'})`,
+          ),
+        );
         continue;
       }
-      const ports = targets.flatMap(t => containers(t, { includeInit: false }).flatMap(c => containerPorts(c.container)));
+      const ports = targets.flatMap(t =>
+        containers(t, { includeInit: false }).flatMap(c => containerPorts(c.container)),
+      );
       asArray(svc.spec?.ports).forEach((p, i) => {
         const ref = p?.targetPort ?? p?.port;
         if (!portMatches(ref, ports)) {
-          out.push(finding(ctx, svc, `spec.ports[${i}].targetPort`, `targetPort ${JSON.stringify(ref)} is not a container port of ${targets.map(t => objectLabel(t.owner)).join(', ')} (ports: ${ports.map(x => `${x.name ?? '-'}/${x.number ?? '-'}`).join(', ') || 'none'})`));
+          out.push(
+            finding(
+              ctx,
+              svc,
+              `spec.ports[${i}].targetPort`,
+              `targetPort ${JSON.stringify(ref)} is not a container port of ${targets.map(t => objectLabel(t.owner)).join(', ')} (ports: ${ports.map(x => `${x.name ?? '-'}/${x.number ?? '-'}`).join(', ') || 'none'})`,
+            ),
+          );
         }
       });
     }
@@ -326,7 +486,9 @@ function ingressBackends(ing: K8sObject): Array<{ backend: any; field: string }>
   const out: Array<{ backend: any; field: string }> = [];
   if (isRecord(ing.spec?.defaultBackend)) out.push({ backend: ing.spec.defaultBackend, field: 'spec.defaultBackend' });
   asArray(ing.spec?.rules).forEach((r, i) =>
-    asArray(r?.http?.paths).forEach((p, j) => out.push({ backend: p?.backend, field: `spec.rules[${i}].http.paths[${j}].backend` })),
+    asArray(r?.http?.paths).forEach((p, j) =>
+      out.push({ backend: p?.backend, field: `spec.rules[${i}].http.paths[${j}].backend` }),
+    ),
   );
   return out;
 }
@@ -342,7 +504,9 @@ const ingressTargetsLb: Rule = {
       const backends = ingressBackends(ing);
       if (backends.length === 0) out.push(finding(ctx, ing, 'spec.rules', 'routes to no backend'));
       // The entry point of a stateful app is "<StatefulSet name>-lb"; without a StatefulSet, any "*-lb" Service.
-      const lbNames = statefulSets.filter(s => sameNamespace(s, ing)).map(s => `${nameOf(s)}${LOAD_BALANCER_SERVICE_SUFFIX}`);
+      const lbNames = statefulSets
+        .filter(s => sameNamespace(s, ing))
+        .map(s => `${nameOf(s)}${LOAD_BALANCER_SERVICE_SUFFIX}`);
       const headlessNames = new Set(statefulSets.map(s => s.spec?.serviceName).filter(n => typeof n === 'string'));
       for (const { backend, field } of backends) {
         const ref = backend?.service;
@@ -353,23 +517,52 @@ const ingressTargetsLb: Rule = {
         const name = ref.name;
         const svc = objects.find(o => kindIs(o, 'Service') && nameOf(o) === name && sameNamespace(o, ing));
         if (!svc) {
-          out.push(finding(ctx, ing, `${field}.service.name`, `Service ${JSON.stringify(name)} does not exist in namespace ${JSON.stringify(namespaceOf(ing))}`));
+          out.push(
+            finding(
+              ctx,
+              ing,
+              `${field}.service.name`,
+              `Service ${JSON.stringify(name)} does not exist in namespace ${JSON.stringify(namespaceOf(ing))}`,
+            ),
+          );
           continue;
         }
         if (isHeadless(svc) || headlessNames.has(name)) {
-          out.push(finding(ctx, ing, `${field}.service.name`, `routes to the headless Service ${name}${lbNames.length ? `; use ${lbNames.join(' or ')}` : ''}`));
+          out.push(
+            finding(
+              ctx,
+              ing,
+              `${field}.service.name`,
+              `routes to the headless Service ${name}${lbNames.length ? `; use ${lbNames.join(' or ')}` : ''}`,
+            ),
+          );
           continue;
         }
         if (lbNames.length ? !lbNames.includes(String(name)) : !String(name).endsWith(LOAD_BALANCER_SERVICE_SUFFIX)) {
-          out.push(finding(ctx, ing, `${field}.service.name`, `routes to Service ${name}, not the app's entry point ${lbNames.join(' or ') || `<name>${LOAD_BALANCER_SERVICE_SUFFIX}`}`));
+          out.push(
+            finding(
+              ctx,
+              ing,
+              `${field}.service.name`,
+              `routes to Service ${name}, not the app's entry point ${lbNames.join(' or ') || `<name>${LOAD_BALANCER_SERVICE_SUFFIX}`}`,
+            ),
+          );
         }
         const port = ref.port;
         const exposed = asArray(svc.spec?.ports);
-        const ok = isRecord(port) && (
-          (port.number !== undefined && exposed.some(p => p?.port === port.number)) ||
-          (port.name !== undefined && exposed.some(p => p?.name === port.name)));
+        const ok =
+          isRecord(port) &&
+          ((port.number !== undefined && exposed.some(p => p?.port === port.number)) ||
+            (port.name !== undefined && exposed.some(p => p?.name === port.name)));
         if (!ok) {
-          out.push(finding(ctx, ing, `${field}.service.port`, `port ${JSON.stringify(port)} is not exposed by Service ${name} (ports: ${exposed.map(p => `${p?.name ?? '-'}/${p?.port}`).join(', ') || 'none'})`));
+          out.push(
+            finding(
+              ctx,
+              ing,
+              `${field}.service.port`,
+              `port ${JSON.stringify(port)} is not exposed by Service ${name} (ports: ${exposed.map(p => `${p?.name ?? '-'}/${p?.port}`).join(', ') || 'none'})`,
+            ),
+          );
         }
       }
     }
@@ -401,16 +594,40 @@ const ingressTls: Rule = {
       } else {
         const tlsHosts = tls.flatMap(t => asArray(t?.hosts)).filter((h): h is string => typeof h === 'string');
         asArray(ing.spec?.rules).forEach((r, i) => {
-          if (typeof r?.host !== 'string' || !r.host) out.push(finding(ctx, ing, `spec.rules[${i}].host`, 'rule has no host, so no certificate can cover it'));
-          else if (!hostCovered(r.host, tlsHosts)) out.push(finding(ctx, ing, `spec.rules[${i}].host`, `host ${r.host} is not in any tls hosts (${tlsHosts.join(', ') || 'none'})`));
+          if (typeof r?.host !== 'string' || !r.host)
+            out.push(finding(ctx, ing, `spec.rules[${i}].host`, 'rule has no host, so no certificate can cover it'));
+          else if (!hostCovered(r.host, tlsHosts))
+            out.push(
+              finding(
+                ctx,
+                ing,
+                `spec.rules[${i}].host`,
+                `host ${r.host} is not in any tls hosts (${tlsHosts.join(', ') || 'none'})`,
+              ),
+            );
         });
         tls.forEach((t, i) => {
-          if (typeof t?.secretName !== 'string' || !t.secretName) out.push(finding(ctx, ing, `spec.tls[${i}].secretName`, 'tls entry has no secretName for cert-manager to write the certificate to'));
+          if (typeof t?.secretName !== 'string' || !t.secretName)
+            out.push(
+              finding(
+                ctx,
+                ing,
+                `spec.tls[${i}].secretName`,
+                'tls entry has no secretName for cert-manager to write the certificate to',
+              ),
+            );
         });
       }
       const issuer = ing.metadata?.annotations?.['cert-manager.io/cluster-issuer'];
       if (typeof issuer !== 'string' || !issuer.trim()) {
-        out.push(finding(ctx, ing, 'metadata.annotations["cert-manager.io/cluster-issuer"]', `has no cert-manager.io/cluster-issuer annotation (overlay ${ctx.env})`));
+        out.push(
+          finding(
+            ctx,
+            ing,
+            'metadata.annotations["cert-manager.io/cluster-issuer"]',
+            `has no cert-manager.io/cluster-issuer annotation (overlay ${ctx.env})`,
+          ),
+        );
       }
     }
     return out;
@@ -419,14 +636,33 @@ const ingressTls: Rule = {
 
 const pvcRetention: Rule = {
   name: 'pvc-retention',
-  title: 'StatefulSets with volumes keep their PVCs when deleted (persistentVolumeClaimRetentionPolicy.whenDeleted: Retain)',
+  title:
+    'StatefulSets with volumes keep their PVCs when deleted (persistentVolumeClaimRetentionPolicy.whenDeleted: Retain)',
   why: 'Deleting or recreating a StatefulSet must not delete its data; the policy is written out so nobody relies on a cluster default.',
   check(objects, ctx) {
     const out: Finding[] = [];
-    for (const sts of objects.filter(o => kindIs(o, 'StatefulSet') && asArray(o.spec?.volumeClaimTemplates).length > 0)) {
+    for (const sts of objects.filter(
+      o => kindIs(o, 'StatefulSet') && asArray(o.spec?.volumeClaimTemplates).length > 0,
+    )) {
       const policy = sts.spec?.persistentVolumeClaimRetentionPolicy;
-      if (!isRecord(policy)) out.push(finding(ctx, sts, 'spec.persistentVolumeClaimRetentionPolicy', 'sets no persistentVolumeClaimRetentionPolicy'));
-      else if (policy.whenDeleted !== 'Retain') out.push(finding(ctx, sts, 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted', `whenDeleted is ${JSON.stringify(policy.whenDeleted ?? 'unset')}, not Retain: deleting the StatefulSet deletes the data`));
+      if (!isRecord(policy))
+        out.push(
+          finding(
+            ctx,
+            sts,
+            'spec.persistentVolumeClaimRetentionPolicy',
+            'sets no persistentVolumeClaimRetentionPolicy',
+          ),
+        );
+      else if (policy.whenDeleted !== 'Retain')
+        out.push(
+          finding(
+            ctx,
+            sts,
+            'spec.persistentVolumeClaimRetentionPolicy.whenDeleted',
+            `whenDeleted is ${JSON.stringify(policy.whenDeleted ?? 'unset')}, not Retain: deleting the StatefulSet deletes the data`,
+          ),
+        );
     }
     return out;
   },
@@ -443,15 +679,27 @@ const noDefaultNamespace: Rule = {
       if (CLUSTER_SCOPED.has(String(obj.kind))) continue;
       const ns = obj.metadata?.namespace;
       if (typeof ns !== 'string' || !ns) {
-        out.push(finding(ctx, obj, 'metadata.namespace', `has no namespace${ctx.namespaceSource ? '' : ' (and no kustomization sets namespace:)'}`));
+        out.push(
+          finding(
+            ctx,
+            obj,
+            'metadata.namespace',
+            `has no namespace${ctx.namespaceSource ? '' : ' (and no kustomization sets namespace:)'}`,
+          ),
+        );
       } else if (ns === 'default') {
         // kustomize's namespace: wins over the files: that is the line to fix, once for all objects.
-        if (ctx.namespaceSource && ctx.sourceDoc(obj)?.metadata?.namespace === undefined) fromKustomization.push(objectLabel(obj));
+        if (ctx.namespaceSource && ctx.sourceDoc(obj)?.metadata?.namespace === undefined)
+          fromKustomization.push(objectLabel(obj));
         else out.push(finding(ctx, obj, 'metadata.namespace', 'is in the "default" namespace'));
       }
     }
     if (fromKustomization.length && ctx.namespaceSource) {
-      out.push({ file: ctx.namespaceSource, field: 'namespace', message: `puts ${fromKustomization.join(', ')} in the "default" namespace` });
+      out.push({
+        file: ctx.namespaceSource,
+        field: 'namespace',
+        message: `puts ${fromKustomization.join(', ')} in the "default" namespace`,
+      });
     }
     return out;
   },
@@ -474,7 +722,15 @@ const vctNoExtraLabels: Rule = {
         for (const [key, value] of Object.entries(built)) {
           // Compared with the file when the source is known; otherwise any label key the kustomizations add.
           const added = written ? written[key] !== value : ctx.kustomizeLabelKeys.has(key);
-          if (added) out.push(finding(ctx, sts, `spec.volumeClaimTemplates[${i}].metadata.labels[${JSON.stringify(key)}]`, `volumeClaimTemplate ${String(vct?.metadata?.name ?? i)} gets label ${key}=${value} from kustomize`));
+          if (added)
+            out.push(
+              finding(
+                ctx,
+                sts,
+                `spec.volumeClaimTemplates[${i}].metadata.labels[${JSON.stringify(key)}]`,
+                `volumeClaimTemplate ${String(vct?.metadata?.name ?? i)} gets label ${key}=${value} from kustomize`,
+              ),
+            );
         }
       });
     }
