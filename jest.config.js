@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
+  // jose (Backstage's real auth service) is ESM-only: Node 22 requires it natively, Jest needs it compiled.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   // The CLI imports the module by its package name; tests run it from source, no build needed.
   moduleNameMapper: {
     '^@goldenpathidp/plugin-scaffolder-backend-module-stateful-app$': '<rootDir>/src/index.ts',

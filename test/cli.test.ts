@@ -85,7 +85,28 @@ it('prints a machine-readable report with --json, one backend start for several 
     expect(statuses['kustomize-build']).toBe('pass');
     expect(statuses['app-runs']).toBe('skip');
     expect(Object.values(statuses).filter(s => s === 'fail')).toEqual([]);
+    expect(result.timing.totalMs).toBeGreaterThanOrEqual(result.timing.renderMs + result.timing.verifyMs);
+    expect(result.timing.verifyMs).toBeGreaterThan(0);
   }
+});
+
+it('prints each values file whole and in the given order, with a timing line, though they run concurrently', async () => {
+  const files = ['examples/large-volume.yaml', 'examples/my-redis.yaml', 'examples/prod-search.yaml'];
+  const run = await cli({ cwd: workdir(), runApp: false, valuesFiles: files.map(f => path.join(REPO_ROOT, f)) });
+  expect(run.code).toBe(0);
+  const headers = [...run.stdout.matchAll(/^== (.+)$/gm)].map(m => path.basename(m[1]));
+  expect(headers).toEqual(files.map(f => path.basename(f)));
+  const blocks = run.stdout.split(/^== /m).slice(1);
+  blocks.forEach((block, i) => {
+    // Each block holds its own file's tree and verdict, never another file's lines.
+    expect(block).toMatch(
+      new RegExp(
+        `time: \\S*${path.basename(files[i]).replace('.', '\\.')} rendered in \\d+ ms, verified in \\d+ ms, \\d+ ms in all`,
+      ),
+    );
+    expect(block.match(/^ {2}(OK|FAIL):/gm)).toHaveLength(1);
+  });
+  expect(run.stdout.match(/Started the embedded scaffolder/g)).toHaveLength(1);
 });
 
 it.each([
@@ -179,9 +200,8 @@ it('exits 2 for a values file that does not exist', async () => {
 
 it('sends the same dry-run to a running Backstage with --remote, never printing the token', async () => {
   const { startEmbeddedScaffolder } = await import('../cli/src/dryrun/embeddedScaffolder');
-  const { mockCredentials } = await import('@backstage/backend-test-utils');
   const running = await startEmbeddedScaffolder();
-  const token = mockCredentials.user.token();
+  const token = running.token;
   const previous = process.env.BACKSTAGE_TOKEN;
   process.env.BACKSTAGE_TOKEN = token;
   try {

@@ -270,7 +270,9 @@ describe('bad values are refused, naming the field', () => {
 
 describe('module registration', () => {
   it('registers every action of the package with described inputs and examples', async () => {
-    const response = await fetch(`${scaffolder.apiUrl}/v2/actions`);
+    const response = await fetch(`${scaffolder.apiUrl}/v2/actions`, {
+      headers: { authorization: `Bearer ${scaffolder.token}` },
+    });
     const actions = (await response.json()) as any[];
     const ours = actions.filter(a => a.id.startsWith('goldenpath:'));
     const { default: _module, ...exported } = await import('../src');

@@ -61,6 +61,8 @@ export type ValuesFileResult = {
   files: string[];
   steps: Array<{ id: string; name: string; log: string[] }>;
   verify?: VerifyReport;
+  /** Wall-clock milliseconds: rendering (including the backend's start for the first file), verification, in all. */
+  timing?: { renderMs: number; verifyMs: number; totalMs: number };
 };
 
 export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<number> {
@@ -105,7 +107,8 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   say(
     `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
   );
-  let scaffolder: EmbeddedScaffolder | undefined;
+  // One embedded backend for every values file, started on first use.
+  let scaffolder: Promise<EmbeddedScaffolder> | undefined;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
       return postDryRun(
@@ -120,29 +123,40 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     }
     if (!scaffolder) {
       const started = Date.now();
-      scaffolder = await startEmbeddedScaffolder();
-      say(`Started the embedded scaffolder in ${Date.now() - started} ms`);
+      scaffolder = startEmbeddedScaffolder();
+      scaffolder.then(
+        () => say(`Started the embedded scaffolder in ${Date.now() - started} ms`),
+        () => undefined,
+      );
     }
-    return scaffolder.dryRun(bundle, values);
+    return (await scaffolder).dryRun(bundle, values);
   };
 
+  // The values files run concurrently (rendering, the kustomize builds and the
+  // app runs overlap); each one's report is printed whole, in the given order.
+  const runs = valuesFiles.map(valuesFile => {
+    const lines: string[] = [];
+    const done = runOne({
+      valuesFile,
+      bundle,
+      dryRun,
+      opts,
+      cwd,
+      verifyConfig,
+      multiple: valuesFiles.length > 1,
+      say: text => lines.push(text),
+    });
+    return { lines, done };
+  });
   const results: ValuesFileResult[] = [];
   try {
-    for (const valuesFile of valuesFiles) {
-      const result = await runOne({
-        valuesFile,
-        bundle,
-        dryRun,
-        opts,
-        cwd,
-        verifyConfig,
-        multiple: valuesFiles.length > 1,
-        say,
-      });
-      results.push(result);
+    for (const run of runs) {
+      results.push(await run.done);
+      if (run.lines.length) say(run.lines.join('\n'));
     }
   } finally {
-    await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+    await Promise.allSettled(runs.map(run => run.done));
+    await scaffolder?.then(s => s.stop()).catch(() => undefined);
   }
 
   const ok = results.every(r => r.ok);
@@ -164,73 +178,90 @@ async function runOne(args: {
   multiple: boolean;
   say(text: string): void;
 }): Promise<ValuesFileResult> {
-  const { valuesFile, bundle, opts, cwd, say } = args;
+  const { valuesFile, bundle, opts, cwd } = args;
   const label = displayPath(cwd, valuesFile);
-  say(`\n== ${label}`);
+  const started = Date.now();
   const result: ValuesFileResult = { valuesFile: label, ok: false, errors: [], defaulted: [], files: [], steps: [] };
-
-  let raw: unknown;
+  const timing = (result.timing = { renderMs: 0, verifyMs: 0, totalMs: 0 });
+  const say = (text: string) => args.say(text);
+  say(`\n== ${label}`);
   try {
-    raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
-  } catch (error) {
-    result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
-  }
-  if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-    result.errors.push(`${label} must hold a mapping of form field names to values`);
-  }
-  if (result.errors.length) {
-    say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
-    return result;
-  }
-  const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
-  result.defaulted = defaulted;
-  if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
-
-  const dry = await args.dryRun(values as JsonObject);
-  if (!dry.ok) {
-    result.errors = dry.errors;
-    say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
-    say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
-    return result;
-  }
-  result.steps = dry.steps.map(step => ({
-    id: step.id,
-    name: step.name,
-    log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
-  }));
-  for (const step of result.steps) {
-    const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
-    say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
+    return await renderAndVerify();
+  } finally {
+    timing.totalMs = Date.now() - started;
+    say(
+      `  time: ${label} rendered in ${timing.renderMs} ms, verified in ${timing.verifyMs} ms, ${timing.totalMs} ms in all`,
+    );
   }
 
-  const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
-  result.name = name;
-  const outDir = args.opts.out
-    ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
-    : path.resolve(cwd, 'out', name);
-  // Inside the default out/ folder we own the contents; elsewhere only with --force.
-  const replace = opts.force || !args.opts.out;
-  try {
-    await writeDryRunOutput(dry.files, outDir, replace);
-  } catch (error) {
-    result.errors.push((error as Error).message);
-    say(`  ✖ ${(error as Error).message}`);
-    return result;
-  }
-  result.outDir = displayPath(cwd, outDir);
-  result.files = dry.files.map(f => f.path).sort();
-  say(`  wrote ${result.files.length} files:`);
-  say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
+  async function renderAndVerify(): Promise<ValuesFileResult> {
+    let raw: unknown;
+    try {
+      raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
+    } catch (error) {
+      result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
+    }
+    if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+      result.errors.push(`${label} must hold a mapping of form field names to values`);
+    }
+    if (result.errors.length) {
+      say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
+      return result;
+    }
+    const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
+    result.defaulted = defaulted;
+    if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
 
-  if (!opts.verify) {
-    result.ok = true;
+    const renderStarted = Date.now();
+    const dry = await args.dryRun(values as JsonObject);
+    timing.renderMs = Date.now() - renderStarted;
+    if (!dry.ok) {
+      result.errors = dry.errors;
+      say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
+      say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
+      return result;
+    }
+    result.steps = dry.steps.map(step => ({
+      id: step.id,
+      name: step.name,
+      log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
+    }));
+    for (const step of result.steps) {
+      const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
+      say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
+    }
+
+    const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
+    result.name = name;
+    const outDir = args.opts.out
+      ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
+      : path.resolve(cwd, 'out', name);
+    // Inside the default out/ folder we own the contents; elsewhere only with --force.
+    const replace = opts.force || !args.opts.out;
+    try {
+      await writeDryRunOutput(dry.files, outDir, replace);
+    } catch (error) {
+      result.errors.push((error as Error).message);
+      say(`  ✖ ${(error as Error).message}`);
+      return result;
+    }
+    result.outDir = displayPath(cwd, outDir);
+    result.files = dry.files.map(f => f.path).sort();
+    say(`  wrote ${result.files.length} files:`);
+    say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
+
+    if (!opts.verify) {
+      result.ok = true;
+      return result;
+    }
+    const verifyStarted = Date.now();
+    const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
+    timing.verifyMs = Date.now() - verifyStarted;
+    result.verify = report;
+    say(formatReport(report).replace(/^/gm, '  '));
+    result.ok = report.ok;
     return result;
   }
-  const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
-  result.verify = report;
-  say(formatReport(report).replace(/^/gm, '  '));
-  result.ok = report.ok;
-  return result;
 }
 
 /** Relative to the working folder when inside it, absolute otherwise. */
