@@ -214,6 +214,11 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
     now() {
       return state.now();
     },
+    addTeam(org, slug) {
+      const account = state.account(org);
+      if (account?.type !== 'Organization') throw new Error(`github-standin: addTeam: ${org} is not an organisation`);
+      state.addTeam(account, slug);
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>(resolve => server.close(() => resolve()));

@@ -159,5 +159,7 @@ export interface GithubStandin {
   inspect(owner: string, repo: string): RepoInspection | undefined;
   /** GitHub's clock (this machine's plus clockSkewMs). */
   now(): Date;
+  /** An organisation's team created after start-up (as an administrator would). */
+  addTeam(org: string, slug: string): void;
   close(): Promise<void>;
 }
