@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Fault, GithubStandin, startGithubStandin } from './github-standin';
 import { actionContext } from './support/actionContext';
-import { createAndPush, endState, githubActions, routesSeen, textWorkspace } from './support/githubHarness';
+import { createAndPush, endState, git, githubActions, routesSeen, textWorkspace } from './support/githubHarness';
 
 let github: GithubStandin;
 let workspace: string;
@@ -205,6 +205,34 @@ describe("someone else's repository that looks fresh", () => {
       taskId: 'resumed-elsewhere',
     });
     expect(endState(github, 'acme', repo)).toMatchObject({ commits: 1, branches: ['main'] });
+  });
+});
+
+describe("GitHub's initial commit", () => {
+  it('not there yet right after creation: the tree call is repeated until it is', async () => {
+    const repo = nextRepo();
+    github.inject({
+      kind: 'not-ready',
+      status: 409,
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/git/trees',
+      times: 2,
+    });
+    await createAndPush(github, { repo, workspace });
+    expect(github.countRequests({ method: 'POST', route: '/repos/{owner}/{repo}/git/trees' })).toBe(3);
+    expect(endState(github, 'acme', repo)).toMatchObject({ commits: 1, branches: ['main'] });
+  });
+
+  it('never made (a GitHub that ignored auto_init): after a short grace the push bootstraps the empty repository', async () => {
+    const repo = nextRepo();
+    const { create, push } = githubActions(github);
+    const input = { repoUrl: `${github.host}?owner=acme&repo=${repo}` };
+    await create.handler(actionContext({ input, workspacePath: workspace }).ctx);
+    git(['update-ref', '-d', 'refs/heads/main'], github.gitDir('acme', repo)); // empty again
+    await push.handler(actionContext({ input, workspacePath: workspace }).ctx);
+    const state = endState(github, 'acme', repo);
+    expect(state).toMatchObject({ commits: 1, branches: ['main'] });
+    expect(state.files).toHaveLength(5);
   });
 });
 

@@ -14,6 +14,11 @@ const EMPTY_REPO_MESSAGE = /Git Repository is empty/i;
 const BLOB_CONCURRENCY = 4;
 /** GitHub makes its initial commit when it creates the repository: their dates match closely. */
 const INITIAL_COMMIT_WINDOW_MS = 60_000;
+/** How long a just-created repository may still answer "empty" before we take it at its word. */
+const INITIAL_COMMIT_GRACE_MS = 5_000;
+
+/** A repository we created with GitHub's initial commit still answers "empty": it has none. */
+class StillEmpty extends Error {}
 
 export type PushRequest = {
   files: GitFile[];
@@ -57,8 +62,15 @@ export class TreePusher {
 
   /** The request floor: nothing read, GitHub's initial commit replaced. */
   private async pushFresh(req: PushRequest, fresh: FreshRepository) {
-    // just created: GitHub may still answer "empty" until its initial commit lands
-    const sha = await this.writeCommit(req, true);
+    let sha: string;
+    try {
+      // just created: GitHub may still answer "empty" for a moment until its initial commit lands
+      sha = await this.writeCommit(req, true);
+    } catch (error) {
+      if (!(error instanceof StillEmpty)) throw error;
+      this.logger.info(`${this.owner}/${this.repo} has no initial commit; reading it and bootstrapping it instead`);
+      return this.pushAfterReading(req);
+    }
     if (req.branch === fresh.initialBranch) {
       await this.forceBranch(req.branch, sha);
     } else {
@@ -162,21 +174,25 @@ export class TreePusher {
 
   private async branchHead(branch: string): Promise<BranchHead | 'empty' | undefined> {
     const { owner, repo } = this;
+    let sha: string;
     try {
-      const { data } = await this.octokit.rest.repos.getCommit({ owner, repo, ref: `heads/${branch}` });
-      return {
-        sha: data.sha,
-        tree: data.commit.tree.sha,
-        parents: data.parents.length,
-        message: data.commit.message,
-        date: data.commit.committer?.date ?? '',
-      };
+      sha = (await this.octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
     } catch (error) {
       const status = githubStatus(error);
       if (status === 409 && EMPTY_REPO_MESSAGE.test(githubMessage(error))) return 'empty';
-      if (status === 404 || status === 422) return undefined; // no such branch
+      if (status === 404) return undefined; // no such branch
       return this.fail('read the branch of')(error);
     }
+    const { data } = await this.octokit.rest.git
+      .getCommit({ owner, repo, commit_sha: sha })
+      .catch(this.fail('read the branch of'));
+    return {
+      sha: data.sha,
+      tree: data.tree.sha,
+      parents: data.parents.length,
+      message: data.message,
+      date: data.committer?.date ?? '',
+    };
   }
 
   /** Ours to replace: our bootstrap commit, or GitHub's untouched initial commit (a README, made with the repository). */
@@ -307,20 +323,29 @@ export class TreePusher {
 
   /**
    * GitHub answers 404, or 409 other than "empty", for a short while after a repository is
-   * created; right after our own create (justCreated) also 409 "empty" until its initial commit
-   * lands. Wait for it (bounded) instead of failing the task.
+   * created. Wait for it (bounded) instead of failing the task. Right after our own create
+   * (`justCreated`) it may also answer 409 "empty" until its initial commit lands; past a short
+   * grace that answer is taken at its word (StillEmpty: the caller bootstraps instead).
    */
-  private whenReady<T>(call: () => Promise<T>, action: string, justCreated: boolean): Promise<T> {
-    return retryWithBackoff(call, {
-      minDelayMs: 250,
-      maxDelayMs: 4000,
-      maxTimeMs: this.readyTimeoutMs,
-      retryIf: error => {
-        const status = githubStatus(error);
-        return status === 404 || (status === 409 && (justCreated || !EMPTY_REPO_MESSAGE.test(githubMessage(error))));
-      },
-      onRetry: error =>
-        this.logger.info(`${this.owner}/${this.repo} is not ready yet (${githubStatus(error)}); retrying`),
-    }).catch(this.fail(action));
+  private async whenReady<T>(call: () => Promise<T>, action: string, justCreated: boolean): Promise<T> {
+    const started = Date.now();
+    const stillEmpty = (error: unknown) => githubStatus(error) === 409 && EMPTY_REPO_MESSAGE.test(githubMessage(error));
+    try {
+      return await retryWithBackoff(call, {
+        minDelayMs: 250,
+        maxDelayMs: 4000,
+        maxTimeMs: this.readyTimeoutMs,
+        retryIf: error => {
+          const status = githubStatus(error);
+          if (status === 404 || (status === 409 && !stillEmpty(error))) return true;
+          return justCreated && stillEmpty(error) && Date.now() - started < INITIAL_COMMIT_GRACE_MS;
+        },
+        onRetry: error =>
+          this.logger.info(`${this.owner}/${this.repo} is not ready yet (${githubStatus(error)}); retrying`),
+      });
+    } catch (error) {
+      if (justCreated && stillEmpty(error)) throw new StillEmpty();
+      return this.fail(action)(error);
+    }
   }
 }
