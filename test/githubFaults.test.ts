@@ -208,6 +208,25 @@ describe("someone else's repository that looks fresh", () => {
   });
 });
 
+describe('a retried task', () => {
+  it('never overwrites what someone pushed to its repository after the failed run', async () => {
+    const repo = nextRepo();
+    const checkpoints = new Map<string, JsonValue>();
+    const run = () => createAndPush(github, { repo, workspace, checkpoints, create: { access: 'acme/later' } });
+    await expect(run()).rejects.toThrow(/^access:/);
+    // meanwhile the owner pushes work of their own onto GitHub's initial commit
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'their-'));
+    git(['clone', '-q', github.gitDir('acme', repo), clone]);
+    fs.writeFileSync(path.join(clone, 'notes.md'), 'mine\n');
+    git(['add', '-A'], clone);
+    git(['-c', 'user.name=Owner', '-c', 'user.email=o@example.com', 'commit', '-q', '-m', 'Their work'], clone);
+    git(['push', '-q', 'origin', 'main'], clone);
+    github.addTeam('acme', 'later');
+    await expect(run()).rejects.toThrow(/already has commits that this action did not make; nothing was pushed/);
+    expect(git(['log', '-1', '--format=%s', 'main'], github.gitDir('acme', repo))).toBe('Their work');
+  });
+});
+
 describe("GitHub's initial commit", () => {
   it('not there yet right after creation: the tree call is repeated until it is', async () => {
     const repo = nextRepo();

@@ -195,7 +195,7 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
       const { octokit, failure } = await connectToRepository(options, location, input.token, ctx.logger);
       const fail = (action: string) => failure(action, PUSH_PERMISSION);
       // Known only to the create step of this task in this process; anything else reads first.
-      const fresh = freshRepositories.take(ctx.task.id, host, owner, repo);
+      const fresh = ctx.task?.id ? freshRepositories.take(ctx.task.id, host, owner, repo) : undefined;
 
       const pushed = await ctx.checkpoint({
         key: `github.push.v2.${host}/${owner}/${repo}@${branch}:${expectedTree}`,

@@ -296,6 +296,9 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
         secretValues,
       );
 
+      const taskId = ctx.task?.id;
+      // whatever an earlier run of this task left for the push is stale now
+      if (taskId) freshRepositories.take(taskId, host, owner, repo);
       // Recorded before the request: on resume it tells "created by this task, then crashed" apart from "already there".
       const intent = await ctx.checkpoint({
         key: `github.repo.create.intent.v2.${host}/${owner}/${repo}`,
@@ -318,13 +321,6 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
         },
       });
 
-      if (createdNow) {
-        // the push step of this task need not read what we know: it exists, with GitHub's initial commit
-        freshRepositories.remember(ctx.task.id, host, owner, repo, {
-          htmlUrl: created.htmlUrl,
-          initialBranch: created.initialBranch,
-        });
-      }
       await new RepositorySetup(octokit, owner, repo, fail, ctx.logger).apply({
         // on a resumed or adopted repository, what rode on the create request is applied again
         updateSettings: createdNow && createCoversSettings(settings) ? undefined : settings,
@@ -338,6 +334,14 @@ export function createGithubRepoCreateAction(actionOptions: GithubActionOptions)
         workflowAccess: input.workflowAccess as WorkflowAccess | undefined,
         subscribe: input.subscribe,
       });
+      if (createdNow && taskId) {
+        // The push step of this task, next, need not read what we know: the repository exists and
+        // holds only GitHub's initial commit. Only after a complete run: a failed one is retried with reads.
+        freshRepositories.remember(taskId, host, owner, repo, {
+          htmlUrl: created.htmlUrl,
+          initialBranch: created.initialBranch,
+        });
+      }
       emit(created);
     },
   });

@@ -15,11 +15,11 @@ describe('FreshRepositories', () => {
     expect(fresh.take('task-1', 'github.com', 'acme', 'app')).toBeUndefined();
   });
 
-  it('forgets entries after an hour', () => {
+  it('forgets entries after ten minutes', () => {
     const fresh = new FreshRepositories();
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
     fresh.remember('t', 'h', 'o', 'r', { htmlUrl: 'u', initialBranch: 'main' });
-    now.mockReturnValue(1_000_000 + 60 * 60_000 + 1);
+    now.mockReturnValue(1_000_000 + 10 * 60_000 + 1);
     expect(fresh.take('t', 'h', 'o', 'r')).toBeUndefined();
     now.mockRestore();
   });

@@ -12,7 +12,8 @@ export type FreshRepository = {
   initialBranch: string;
 };
 
-const TTL_MS = 60 * 60_000;
+/** The push step follows the create step at once; anything older is not trusted. */
+const TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 1000;
 
 export class FreshRepositories {
