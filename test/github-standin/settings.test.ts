@@ -367,6 +367,31 @@ describe('GitHub Actions settings', () => {
     ).toBe(422);
   });
 
+  it('answers the remaining reads and writes in their documented shapes', async () => {
+    const repo = { owner: 'acme', repo: 'actions-secrets' };
+    const created = await octokit.rest.actions.createRepoVariable({ ...repo, name: 'SHAPE', value: 'x' });
+    expectDocumentedShape('POST', '/repos/{owner}/{repo}/actions/variables', 201, created.data);
+    const secret = await octokit.rest.actions.getRepoSecret({ ...repo, secret_name: 'db_password' });
+    expectDocumentedShape('GET', '/repos/{owner}/{repo}/actions/secrets/{secret_name}', 200, secret.data);
+    const access = await octokit.rest.actions.getWorkflowAccessToRepository({ owner: 'acme', repo: 'actions-oidc' });
+    expectDocumentedShape('GET', '/repos/{owner}/{repo}/actions/permissions/access', 200, access.data);
+    expect(access.data.access_level).toBe('organization');
+    const team = await octokit.request('GET /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}', {
+      org: 'acme',
+      team_slug: 'platform-team',
+      owner: 'acme',
+      repo: 'team-access',
+    });
+    expect(team.status).toBe(204);
+    const removed = await octokit.rest.repos.deleteBranchProtection({
+      owner: 'acme',
+      repo: 'protect-me',
+      branch: 'main',
+    });
+    expect(removed.status).toBe(204);
+    expect(gh.inspect('acme', 'protect-me')!.protection).toEqual({});
+  });
+
   it('needs write access for variables and admin rights for OIDC', async () => {
     const reader = new Octokit({ baseUrl: gh.apiBaseUrl, auth: READONLY_TOKEN, log: silent });
     const repo = { owner: 'acme', repo: 'actions-vars' };
