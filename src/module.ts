@@ -30,7 +30,7 @@ export const statefulAppModule = createBackendModule({
         // Both read at start-up, so a broken setting stops the backend instead of the first task.
         const policy = readStatefulAppPolicy(config);
         const clientOptions = readGithubClientOptions(config);
-        const github = { integrations: ScmIntegrations.fromConfig(config), clientOptions };
+        const github = { integrations: ScmIntegrations.fromConfig(config), config, clientOptions };
 
         scaffolder.addActions(
           createValidateStatefulAppAction({ policy }),

@@ -158,20 +158,28 @@ describe('create + push of the rendered skeleton', () => {
     expect(clone.files).toEqual(workspaceTree(workspace));
   });
 
-  it('makes the same number of GitHub requests for 10 and 200 text files', async () => {
-    const counts: number[] = [];
-    for (const n of [10, 200]) {
+  it('creates and pushes a text-only skeleton at the request floor, reading nothing, for 10 to 1,000 files', async () => {
+    for (const n of [10, 100, 1000]) {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'));
       for (let i = 0; i < n; i++) {
         fs.mkdirSync(path.join(workspace, `dir${i % 7}`), { recursive: true });
         fs.writeFileSync(path.join(workspace, `dir${i % 7}/file${i}.txt`), `content ${i}\n`);
       }
       github.resetRequests();
-      await runCreateAndPush({ repo: nextRepo(), workspace });
-      counts.push(github.requests.length);
+      const repo = nextRepo();
+      await runCreateAndPush({ repo, workspace });
+      // create, tree, commit, ref: the floor; then the default branch protection publish:github also sets
+      expect(github.requests.map(r => `${r.method} ${r.route}`)).toEqual([
+        'POST /orgs/{org}/repos',
+        'POST /repos/{owner}/{repo}/git/trees',
+        'POST /repos/{owner}/{repo}/git/commits',
+        'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+        'PUT /repos/{owner}/{repo}/branches/{branch}/protection',
+      ]);
+      const clone = cloneTree('acme', repo);
+      expect(clone.commits).toBe(1);
+      expect(Object.keys(clone.files)).toHaveLength(n);
     }
-    expect(counts[0]).toBe(counts[1]);
-    expect(counts[0]).toBeLessThanOrEqual(12);
   });
 
   it("creates in the authenticated user's own account", async () => {
@@ -187,7 +195,9 @@ describe('safety', () => {
     await github.createRepoDirectly('acme', repo, { autoInit: true });
     const before = git(['rev-parse', 'refs/heads/main'], github.gitDir('acme', repo));
     await expect(runCreateAndPush({ repo })).rejects.toThrow(
-      new RegExp(`Repository acme/${repo} already exists and was not created by this task; nothing in it was changed`),
+      new RegExp(
+        `Repository acme/${repo} already exists and was not created by this task \\(.+\\); nothing in it was changed`,
+      ),
     );
     expect(git(['rev-parse', 'refs/heads/main'], github.gitDir('acme', repo))).toBe(before);
   });
@@ -213,7 +223,9 @@ describe('safety', () => {
     const repo = nextRepo();
     const checkpoints = new Map<string, JsonValue>();
     const { create } = actions();
-    await create.handler(actionContext({ input: { repoUrl: repoUrl(repo) }, checkpoints }).ctx);
+    await create.handler(
+      actionContext({ input: { repoUrl: repoUrl(repo), description: 'Session cache' }, checkpoints }).ctx,
+    );
     // Forget the result, keep the intent: as if the process died right after GitHub answered.
     for (const key of [...checkpoints.keys()]) if (!key.includes('.intent.')) checkpoints.delete(key);
     await runCreateAndPush({ repo, checkpoints });
@@ -228,8 +240,8 @@ describe('safety', () => {
       repo,
       checkpoints: new Map([
         [
-          `github.repo.create.v1.${github.host}/acme/${repo}`,
-          { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '' },
+          `github.repo.create.v2.${github.host}/acme/${repo}`,
+          { owner: 'acme', repo, htmlUrl: `${github.url}/acme/${repo}`, remoteUrl: '', initialBranch: 'main' },
         ],
       ]),
     });

@@ -20,7 +20,7 @@ const TEMPLATE = 'template:default/stateful-app';
 const BROKEN_TEMPLATE = 'template:default/stateful-app-broken';
 
 beforeAll(async () => {
-  github = await startGithubStandin({ orgs: ['acme', 'platform'] });
+  github = await startGithubStandin({ orgs: ['acme', 'platform'], teams: ['acme/platform-team'] });
   const goodLocation = await publishGoldenPathRepo(github, 'platform', 'golden-paths');
   // A platform team's bad edit: the skeleton now renders an invalid owner reference.
   const brokenLocation = await publishGoldenPathRepo(github, 'platform', 'golden-paths-broken', dir => {
@@ -86,6 +86,23 @@ it('creates, fills and registers the repository from a task started like the Cre
   expect(files).toEqual([...SEED_TREE].sort());
   expect(execFileSync('git', ['rev-list', '--count', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim()).toBe('1');
   execFileSync('git', ['fsck', '--strict'], { cwd: github.gitDir('acme', 'my-redis') });
+
+  // What the template sets up: the owner's team maintains it, the homepage is the environment's URL,
+  // main is protected (publish:github's defaults) after the commit.
+  expect(github.inspect('acme', 'my-redis')).toMatchObject({
+    homepage: 'https://my-redis.dev.goldenpathidp.io',
+    visibility: 'private',
+    topics: ['stateful', 'golden-path'],
+    settings: { has_wiki: false },
+    teams: { 'platform-team': 'maintain' },
+    protection: {
+      main: {
+        enforce_admins: true,
+        required_pull_request_reviews: { required_approving_review_count: 1 },
+        required_status_checks: { strict: true, contexts: [] },
+      },
+    },
+  });
 
   // The catalog: the Component with what the form said.
   const entity = await backend.getEntity('component:default/my-redis');

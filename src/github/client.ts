@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   DefaultGithubCredentialsProvider,
@@ -84,6 +85,8 @@ export async function createGithubClient(opts: {
 /** Options of this module's GitHub action factories, defaulted the way module-github's are. */
 export type GithubActionOptions = {
   integrations: ScmIntegrationRegistry;
+  /** The app-config, for the fallbacks publish:github reads too (scaffolder.defaultAuthor, scaffolder.defaultCommitMessage). */
+  config?: Config;
   /** Where credentials come from; defaults to integrations.github (token or GitHub App). */
   githubCredentialsProvider?: GithubCredentialsProvider;
   /** Retry, pacing and readiness settings; unset ones take DEFAULT_GITHUB_CLIENT_OPTIONS. */
@@ -93,6 +96,7 @@ export type GithubActionOptions = {
 /** GithubActionOptions with every default applied. */
 export type GithubActionDeps = {
   integrations: ScmIntegrationRegistry;
+  config?: Config;
   credentialsProvider: GithubCredentialsProvider;
   clientOptions: GithubClientOptions;
 };
@@ -100,6 +104,7 @@ export type GithubActionDeps = {
 export function resolveGithubActionOptions(options: GithubActionOptions): GithubActionDeps {
   return {
     integrations: options.integrations,
+    config: options.config,
     credentialsProvider:
       options.githubCredentialsProvider ?? DefaultGithubCredentialsProvider.fromIntegrations(options.integrations),
     clientOptions: { ...DEFAULT_GITHUB_CLIENT_OPTIONS, ...options.clientOptions },
@@ -115,6 +120,8 @@ export async function connectToRepository(
   location: GithubRepoLocation,
   token: string | undefined,
   logger: LoggerService,
+  /** Values that must never appear in an error (e.g. the action's secrets input). */
+  secrets: readonly string[] = [],
 ): Promise<{ octokit: GithubClient; failure: FailureFactory }> {
   const { octokit, credentialSource } = await createGithubClient({
     location,
@@ -130,6 +137,7 @@ export async function connectToRepository(
       host: location.host,
       credentialSource,
       permission,
+      secrets: token ? [token, ...secrets] : secrets,
     });
   };
   return { octokit, failure };

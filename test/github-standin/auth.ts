@@ -59,6 +59,11 @@ export class Credentials {
     this.state.addAccount(spec.login, 'User');
   }
 
+  /** Whether `login` is one of the users the stand-in issued tokens to (members of every organisation). */
+  isTokenUser(login: string): boolean {
+    return [...this.users.values()].some(u => u.login.toLowerCase() === login.toLowerCase());
+  }
+
   firstUserLogin(): string | undefined {
     return [...this.users.values()][0]?.login;
   }

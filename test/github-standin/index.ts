@@ -14,16 +14,21 @@ import http from 'http';
 import os from 'os';
 import path from 'path';
 import { AddressInfo } from 'net';
+import sodium from 'libsodium-wrappers';
 import { Credentials } from './auth';
 import { RouteTable } from './context';
 import { FaultQueue } from './faults';
 import { getSpec } from './openapi';
 import { Urls } from './render';
+import { accessRoutes } from './routes/access';
+import { actionsRoutes, openSecret } from './routes/actions';
 import { appRoutes } from './routes/apps';
 import { archiveRoutes } from './routes/archives';
 import { commitRoutes } from './routes/commits';
 import { contentRoutes } from './routes/contents';
 import { gitRoutes } from './routes/git';
+import { propertyRoutes } from './routes/properties';
+import { protectionRoutes } from './routes/protection';
 import { repoRoutes } from './routes/repos';
 import { userRoutes } from './routes/users';
 import { API_PREFIX, createRequestListener } from './server';
@@ -36,7 +41,10 @@ export type {
   FaultKind,
   GithubStandin,
   Permission,
+  Plan,
+  PropertyDefinition,
   RecordedRequest,
+  RepoInspection,
   RepoSummary,
   StandinOptions,
   TokenSpec,
@@ -53,7 +61,18 @@ const routes: RouteTable = {
   ...commitRoutes,
   ...appRoutes,
   ...archiveRoutes,
+  ...protectionRoutes,
+  ...accessRoutes,
+  ...actionsRoutes,
+  ...propertyRoutes,
 };
+
+/** The routes added for repository settings refuse body keys the OpenAPI description does not declare. */
+const STRICT_BODY_ROUTES = new Set(
+  Object.keys({ ...protectionRoutes, ...accessRoutes, ...actionsRoutes, ...propertyRoutes }).filter(
+    key => !key.startsWith('GET '),
+  ),
+);
 
 function matchesRoute(recorded: string | undefined, filter: string | RegExp | undefined, p: string): boolean {
   if (filter === undefined) return true;
@@ -65,9 +84,10 @@ function matchesRoute(recorded: string | undefined, filter: string | RegExp | un
 
 export async function startGithubStandin(options: StandinOptions = {}): Promise<GithubStandin> {
   getSpec(); // load the OpenAPI description now, not on the first request
+  await sodium.ready; // Actions secrets: sealed boxes
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'github-standin-'));
-  const state = new StandinState(root);
+  const state = new StandinState(root, options.clockSkewMs ?? 0);
   const credentials = new Credentials(state);
   const tokenSpecs = options.tokens ?? {
     [DEFAULT_TOKEN]: { login: 'octo-user', scopes: ['repo', 'workflow'], permission: 'admin' },
@@ -76,6 +96,19 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
   for (const org of options.orgs ?? ['acme']) state.addAccount(org, 'Organization');
   for (const user of options.users ?? []) state.addAccount(user, 'User');
   for (const app of options.apps ?? []) credentials.addApp(app);
+  for (const [login, plan] of Object.entries(options.plans ?? {})) {
+    if (!state.account(login)) throw new Error(`github-standin: plans: unknown account ${login}`);
+    state.addAccount(login, state.account(login)!.type, plan);
+  }
+  for (const ref of options.teams ?? []) {
+    const [org, slug] = ref.split('/');
+    const account = state.account(org);
+    if (account?.type !== 'Organization' || !slug) throw new Error(`github-standin: teams: ${ref} is not <org>/<team>`);
+    state.addTeam(account, slug);
+  }
+  for (const [org, definitions] of Object.entries(options.customProperties ?? {})) {
+    state.definePropertySchema(org, definitions);
+  }
 
   const requests: RecordedRequest[] = [];
   const faults = new FaultQueue();
@@ -83,7 +116,16 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
   // eslint-disable-next-line prefer-const
   let urls: Urls | undefined;
   const server = http.createServer(
-    createRequestListener({ state, credentials, faults, requests, routes, urls: () => urls! }),
+    createRequestListener({
+      state,
+      credentials,
+      faults,
+      requests,
+      routes,
+      urls: () => urls!,
+      latencyMs: options.latencyMs,
+      strictBodyRoutes: STRICT_BODY_ROUTES,
+    }),
   );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -137,10 +179,45 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
       if (state.findRepo(owner, repo)) throw new Error(`github-standin: ${owner}/${repo} already exists`);
       state.createRepo(
         account,
-        { name: repo, visibility: 'private' },
+        { name: repo, visibility: 'private', description: opts.description },
         account.type === 'User' ? account : firstUser,
         !!opts.autoInit,
+        opts.createdAt,
       );
+    },
+    inspect(owner, repo) {
+      const r = state.findRepo(owner, repo);
+      if (!r) return undefined;
+      const x = r.extras;
+      const pick = <V, T>(m: Map<string, V>, f: (v: V) => T) =>
+        Object.fromEntries([...m].map(([k, v]) => [k, f(v)])) as Record<string, T>;
+      return {
+        createdAt: r.createdAt,
+        homepage: r.homepage,
+        description: r.description,
+        visibility: r.visibility,
+        defaultBranch: r.defaultBranch,
+        topics: [...r.topics],
+        settings: { ...r.settings },
+        teams: pick(x.teams, t => t.permission),
+        collaborators: Object.fromEntries([...x.collaborators.values()].map(c => [c.account.login, c.permission])),
+        invitations: Object.fromEntries([...x.invitations.values()].map(i => [i.account.login, i.permission])),
+        protection: pick(x.protection, p => ({ ...structuredClone(p.body), requiredSignatures: p.requiredSignatures })),
+        variables: Object.fromEntries([...x.variables.values()].map(v => [v.name, v.value])),
+        secrets: Object.fromEntries([...x.secrets.values()].map(v => [v.name, openSecret(r, v.encryptedValue) ?? ''])),
+        oidc: structuredClone(x.oidc),
+        workflowAccess: x.workflowAccess,
+        customProperties: Object.fromEntries(x.customProperties),
+        subscribed: x.subscription?.subscribed ?? false,
+      };
+    },
+    now() {
+      return state.now();
+    },
+    addTeam(org, slug) {
+      const account = state.account(org);
+      if (account?.type !== 'Organization') throw new Error(`github-standin: addTeam: ${org} is not an organisation`);
+      state.addTeam(account, slug);
     },
     async close() {
       server.closeAllConnections();

@@ -424,6 +424,42 @@ export function validateBody(operation: Operation, body: unknown): string[] {
   return describeErrors(validate.errors ?? [], body, undefined);
 }
 
+/** Top-level keys the request body schema declares (empty when there is no body). */
+export function declaredBodyKeys(operation: Operation): Set<string> {
+  const ptr = requestBodyPointer(operation);
+  if (!ptr) return new Set();
+  const { doc } = getSpec();
+  return new Set(Object.keys(resolve(doc, pointer(doc, ptr))?.properties ?? {}));
+}
+
+/**
+ * Body keys the description does not declare, at any depth (`"x" is not a permitted key.`).
+ * GitHub silently ignores most of them, which hides a client's typo (`has_wikis`): routes that
+ * opt in (ServerDeps.strictBodyRoutes) refuse them instead. Objects that allow additional
+ * properties, and oneOf/anyOf alternatives, are not second-guessed.
+ */
+export function undeclaredBodyKeys(operation: Operation, body: unknown): string[] {
+  const ptr = requestBodyPointer(operation);
+  if (!ptr) return [];
+  const { doc } = getSpec();
+  const problems: string[] = [];
+  const walk = (schema: Json, value: unknown, where: string) => {
+    const s = resolve(doc, schema);
+    if (!s || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      if (s.items) value.forEach(item => walk(s.items, item, `${where}/items`));
+      return;
+    }
+    if (!s.properties || s.additionalProperties || s.patternProperties || s.oneOf || s.anyOf) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (!(key in s.properties)) problems.push(`"${where ? `${where}/` : ''}${key}" is not a permitted key.`);
+      else walk(s.properties[key], child, where ? `${where}/${key}` : key);
+    }
+  };
+  walk(pointer(doc, ptr), body, '');
+  return problems;
+}
+
 function rubyish(value: unknown): string {
   // GitHub's validator is Ruby: null prints as nil
   return value === null ? 'nil' : JSON.stringify(value);

@@ -3,7 +3,7 @@
  * tests). URLs point back at the stand-in: html/clone URLs at `web`, API URLs at `api`.
  */
 import { CommitData, GitStore, Ident } from './gitObjects';
-import { Account, RepoRecord, StandinState, Viewer, noreplyEmail } from './state';
+import { Account, RepoRecord, StandinState, TeamRecord, Viewer, noreplyEmail } from './state';
 
 export interface Urls {
   web: string; // http://127.0.0.1:PORT
@@ -226,7 +226,12 @@ export function renderRepo(repo: RepoRecord, viewer: Viewer | undefined, u: Urls
     squash_merge_commit_message: s.squash_merge_commit_message,
     merge_commit_title: s.merge_commit_title,
     merge_commit_message: s.merge_commit_message,
-    ...(repo.owner.type === 'Organization' ? { organization: renderSimpleUser(repo.owner, u) } : {}),
+    ...(repo.owner.type === 'Organization'
+      ? {
+          organization: renderSimpleUser(repo.owner, u),
+          custom_properties: Object.fromEntries(repo.extras.customProperties),
+        }
+      : {}),
     network_count: 0,
     subscribers_count: 0,
   };
@@ -343,4 +348,148 @@ export function downloadUrl(repo: RepoRecord, path: string, ref: string, u: Urls
 
 export function blobSize(git: GitStore, sha: string): number {
   return git.readObject(sha)?.content.length ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// teams, invitations, settings
+
+export function renderTeam(t: TeamRecord, permission: string | undefined, u: Urls) {
+  const url = `${u.api}/organizations/${t.org.id}/team/${t.id}`;
+  return {
+    id: t.id,
+    node_id: t.nodeId,
+    url,
+    html_url: `${u.web}/orgs/${t.org.login}/teams/${t.slug}`,
+    name: t.name,
+    slug: t.slug,
+    description: null,
+    privacy: 'closed',
+    notification_setting: 'notifications_enabled',
+    permission: permission ?? 'pull',
+    members_url: `${url}/members{/member}`,
+    repositories_url: `${url}/repos`,
+    type: 'organization',
+    organization_id: t.org.id,
+    parent: null,
+  };
+}
+
+export function renderTeamFull(state: StandinState, t: TeamRecord, u: Urls) {
+  const { permission: _p, parent: _parent, ...team } = renderTeam(t, 'pull', u);
+  const repos = state.allRepos().filter(r => r.extras.teams.has(t.slug)).length;
+  return {
+    ...team,
+    permission: 'pull',
+    parent: null,
+    members_count: 0,
+    repos_count: repos,
+    created_at: t.org.createdAt,
+    updated_at: t.org.createdAt,
+    organization: renderOrg(state, t.org, u),
+  };
+}
+
+export function renderMinimalRepo(repo: RepoRecord, u: Urls) {
+  const { permissions: _p, organization: _o, ...full } = renderRepo(repo, undefined, u) as Record<string, unknown>;
+  return full;
+}
+
+export function renderInvitation(
+  repo: RepoRecord,
+  invitation: { id: number; account: Account; permission: string; createdAt: string },
+  inviter: Account,
+  u: Urls,
+) {
+  return {
+    id: invitation.id,
+    node_id: `RI_kwDO${Buffer.from(String(invitation.id)).toString('base64url')}`,
+    repository: renderMinimalRepo(repo, u),
+    invitee: renderSimpleUser(invitation.account, u),
+    inviter: renderSimpleUser(inviter, u),
+    // GitHub reports the invitation's permission in its older names
+    permissions:
+      ({ pull: 'read', push: 'write' } as Record<string, string>)[invitation.permission] ?? invitation.permission,
+    created_at: invitation.createdAt,
+    expired: false,
+    url: `${u.api}/user/repository_invitations/${invitation.id}`,
+    html_url: `${repoHtml(repo, u)}/invitations`,
+  };
+}
+
+/** GET/PUT …/branches/{branch}/protection: what PUT stored, in the response's shape. */
+export function renderProtection(
+  state: StandinState,
+  repo: RepoRecord,
+  branch: string,
+  stored: { body: Record<string, any>; requiredSignatures: boolean },
+  u: Urls,
+) {
+  const url = `${repoApi(repo, u)}/branches/${encodeURIComponent(branch)}/protection`;
+  const b = stored.body;
+  const users = (logins: string[] = []) =>
+    logins.map(l => state.account(l)).flatMap(a => (a ? [renderSimpleUser(a, u)] : []));
+  const teams = (slugs: string[] = []) =>
+    slugs.map(s => state.team(repo.owner.login, s)).flatMap(t => (t ? [renderTeam(t, undefined, u)] : []));
+  const enabled = (value: unknown) => ({ enabled: value === true });
+  const checks = b.required_status_checks;
+  const reviews = b.required_pull_request_reviews;
+  const restrictions = b.restrictions;
+  return {
+    url,
+    ...(checks
+      ? {
+          required_status_checks: {
+            url: `${url}/required_status_checks`,
+            strict: checks.strict,
+            contexts: checks.contexts ?? [],
+            checks: (checks.checks ?? checks.contexts.map((context: string) => ({ context, app_id: null }))).map(
+              (c: { context: string; app_id?: number | null }) => ({ context: c.context, app_id: c.app_id ?? null }),
+            ),
+            contexts_url: `${url}/required_status_checks/contexts`,
+          },
+        }
+      : {}),
+    ...(reviews
+      ? {
+          required_pull_request_reviews: {
+            url: `${url}/required_pull_request_reviews`,
+            dismiss_stale_reviews: !!reviews.dismiss_stale_reviews,
+            require_code_owner_reviews: !!reviews.require_code_owner_reviews,
+            required_approving_review_count: reviews.required_approving_review_count ?? 1,
+            require_last_push_approval: !!reviews.require_last_push_approval,
+            ...(reviews.bypass_pull_request_allowances
+              ? {
+                  bypass_pull_request_allowances: {
+                    users: users(reviews.bypass_pull_request_allowances.users),
+                    teams: teams(reviews.bypass_pull_request_allowances.teams),
+                    apps: [],
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+    required_signatures: { url: `${url}/required_signatures`, enabled: stored.requiredSignatures },
+    enforce_admins: { url: `${url}/enforce_admins`, enabled: b.enforce_admins === true },
+    required_linear_history: enabled(b.required_linear_history),
+    allow_force_pushes: enabled(b.allow_force_pushes),
+    allow_deletions: enabled(b.allow_deletions),
+    block_creations: enabled(b.block_creations),
+    required_conversation_resolution: enabled(b.required_conversation_resolution),
+    lock_branch: enabled(b.lock_branch),
+    allow_fork_syncing: enabled(b.allow_fork_syncing),
+    ...(restrictions
+      ? {
+          restrictions: {
+            url: `${url}/restrictions`,
+            users_url: `${url}/restrictions/users`,
+            teams_url: `${url}/restrictions/teams`,
+            apps_url: `${url}/restrictions/apps`,
+            users: users(restrictions.users),
+            teams: teams(restrictions.teams),
+            apps: [],
+          },
+        }
+      : {}),
+  };
 }

@@ -11,7 +11,8 @@ import { Ctx, Reply, RouteTable } from './context';
 import { HttpError, errorBody } from './errors';
 import { FaultQueue, faultAnswer } from './faults';
 import { GitError, GitStore } from './gitObjects';
-import { matchRoute, validateBody, validateParams, requestBodyPointer } from './openapi';
+import { handleGitHttp, isGitHttpPath } from './gitHttp';
+import { matchRoute, undeclaredBodyKeys, validateBody, validateParams, requestBodyPointer } from './openapi';
 import { Urls } from './render';
 import { StandinState, Viewer } from './state';
 import { RecordedRequest } from './types';
@@ -37,6 +38,10 @@ export interface ServerDeps {
   requests: RecordedRequest[];
   routes: RouteTable;
   urls: () => Urls;
+  /** Added to every answer (API and git), like the round trip to a distant GitHub. */
+  latencyMs?: number;
+  /** Routes whose request body may only hold keys the OpenAPI description declares. */
+  strictBodyRoutes?: ReadonlySet<string>;
 }
 
 interface RateWindow {
@@ -56,6 +61,17 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** What the client sent on the wire for this request: request line, headers and body. */
+function requestBytes(req: http.IncomingMessage, body: Buffer): number {
+  let size = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length + 2;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    size += Buffer.byteLength(req.rawHeaders[i]) + 2 + Buffer.byteLength(req.rawHeaders[i + 1]) + 2;
+  }
+  return size + body.length;
 }
 
 function acceptedScopes(route: string | undefined): string {
@@ -87,10 +103,13 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       path: url.pathname,
       status: 0,
       authorization: req.headers.authorization !== undefined,
+      bytes: 0,
     };
     deps.requests.push(record);
     const rawBody = await readBody(req);
+    record.bytes = requestBytes(req, rawBody);
     const id = requestId();
+    if (deps.latencyMs) await sleep(deps.latencyMs);
 
     const apiPath =
       url.pathname.startsWith(`${API_PREFIX}/`) || url.pathname === API_PREFIX
@@ -127,7 +146,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
 
     const send = (status: number, body: Buffer | undefined, headers: Record<string, string>) => {
       const h: Record<string, string> = {
-        date: new Date().toUTCString(),
+        date: deps.state.now().toUTCString(),
         'content-type': 'application/json; charset=utf-8',
         server: 'github-standin',
         'x-github-request-id': id,
@@ -161,9 +180,34 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       req.socket.destroy();
       return;
     }
-    if (fault) {
+    // 'drop-response': GitHub does the work and stores it, then the connection drops before the answer
+    const dropAnswer = fault?.kind === 'drop-response';
+    const answer = (status: number, body: Buffer | undefined, headers: Record<string, string>) => {
+      if (!dropAnswer) return send(status, body, headers);
+      record.status = 0;
+      req.socket.destroy();
+    };
+
+    if (fault && !dropAnswer) {
       const a = faultAnswer(fault, { userId: callerAccount?.id, requestId: id, documentationUrl: docs });
       return send(a.status, Buffer.from(JSON.stringify(a.body)), a.headers);
+    }
+
+    if (apiPath === undefined && isGitHttpPath(url.pathname)) {
+      record.kind = 'git';
+      const git = await handleGitHttp(deps.state, {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: rawBody,
+        caller,
+      });
+      record.status = git.status;
+      if (dropAnswer) return answer(git.status, git.body, git.headers);
+      res.writeHead(git.status, { server: 'github-standin', date: deps.state.now().toUTCString(), ...git.headers });
+      res.end(git.body);
+      return;
     }
 
     if (authError) return sendError(authError);
@@ -190,6 +234,9 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         }
       }
       problems.push(...validateBody(match.operation, body));
+      if (deps.strictBodyRoutes?.has(`${method} ${match.operation.route}`)) {
+        problems.push(...undeclaredBodyKeys(match.operation, body));
+      }
     }
     if (problems.length) return sendError(new HttpError(422, `Invalid request.\n\n${problems.join('\n')}`));
 
@@ -219,8 +266,14 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       // one API call = one batch of git objects (written as a pack when there are many)
       reply = GitStore.batch(() => handler(ctx));
     } catch (err) {
-      if (err instanceof HttpError) return sendError(err);
-      if (err instanceof GitError) return sendError(new HttpError(422, err.message));
+      const failed = err instanceof GitError ? new HttpError(422, err.message) : err;
+      if (failed instanceof HttpError) {
+        return answer(
+          failed.status,
+          Buffer.from(JSON.stringify(errorBody(failed.status, failed.message, docs, failed.errors))),
+          failed.headers ?? {},
+        );
+      }
       throw err;
     }
 
@@ -238,6 +291,6 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         return send(304, undefined, { etag: headers.etag });
       }
     }
-    return send(reply.status, payload, headers);
+    return answer(reply.status, payload, headers);
   }
 }

@@ -761,7 +761,10 @@ describe('request counting', () => {
       route: '/repos/{owner}/{repo}/git/ref/{ref}',
       status: 200,
       authorization: true,
+      bytes: expect.any(Number),
     });
+    // what the client sent: request line and headers (a GET has no body)
+    expect(gh.requests[2].bytes).toBeGreaterThan('GET /api/v3/repos/acme/svc-git/git/ref/heads%2Fmain HTTP/1.1'.length);
   });
 });
 

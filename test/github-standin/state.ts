@@ -7,7 +7,7 @@ import path from 'path';
 import { GitStore, Ident } from './gitObjects';
 import { TreeBuilder } from './treeBuilder';
 import { HttpError, notFound } from './errors';
-import { Permission } from './types';
+import { Permission, Plan, PropertyDefinition } from './types';
 import type { InstallationRecord } from './auth';
 
 export interface Account {
@@ -17,6 +17,39 @@ export interface Account {
   nodeId: string;
   name: string | null;
   createdAt: string;
+  /** GitHub plan: branch protection on private repositories needs more than 'free'. */
+  plan: Plan;
+}
+
+/** An organisation's team (`PUT /orgs/{org}/teams/{team_slug}/repos/...` grants it access). */
+export interface TeamRecord {
+  id: number;
+  nodeId: string;
+  slug: string;
+  name: string;
+  org: Account;
+}
+
+/** Repository-level GitHub Actions and access state set by the settings routes. */
+export interface RepoExtras {
+  /** team slug (lower case) → permission */
+  teams: Map<string, { team: TeamRecord; permission: string }>;
+  /** login (lower case) → permission; direct collaborators (org members are added at once) */
+  collaborators: Map<string, { account: Account; permission: string }>;
+  /** login (lower case) → pending invitation (users outside the organisation) */
+  invitations: Map<string, { id: number; account: Account; permission: string; createdAt: string }>;
+  /** branch → what PUT .../protection stored (the request body, normalised) */
+  protection: Map<string, { body: Record<string, any>; requiredSignatures: boolean }>;
+  /** NAME (upper case) → value */
+  variables: Map<string, { name: string; value: string; createdAt: string; updatedAt: string }>;
+  /** NAME (upper case) → sealed-box ciphertext as sent */
+  secrets: Map<string, { name: string; encryptedValue: string; keyId: string; createdAt: string; updatedAt: string }>;
+  oidc: { use_default: boolean; include_claim_keys?: string[] };
+  workflowAccess: 'none' | 'user' | 'organization';
+  customProperties: Map<string, string | string[] | null>;
+  subscription?: { subscribed: boolean; ignored: boolean; createdAt: string };
+  /** the repository's Actions key pair (curve25519), made on first use */
+  secretKey?: { keyId: string; publicKey: Uint8Array; privateKey: Uint8Array };
 }
 
 export interface Viewer {
@@ -46,6 +79,7 @@ export interface RepoRecord {
   updatedAt: string;
   pushedAt: string;
   git: GitStore;
+  extras: RepoExtras;
 }
 
 /** GitHub's defaults for the boolean/string settings create/update accept. */
@@ -69,7 +103,8 @@ export const DEFAULT_SETTINGS: Record<string, boolean | string> = {
   web_commit_signoff_required: false,
 };
 
-export const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** GitHub's timestamp format: ISO 8601 in UTC, whole seconds. */
+export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function noreplyEmail(a: Account): string {
   return `${a.id}+${a.login}@users.noreply.github.com`;
@@ -83,16 +118,37 @@ export class StandinState {
   private nextId = 1_000_001;
   private readonly accounts = new Map<string, Account>();
   private readonly repos = new Map<string, RepoRecord>();
+  private readonly teams = new Map<string, TeamRecord>();
+  private readonly propertySchemas = new Map<string, PropertyDefinition[]>();
 
-  constructor(readonly root: string) {}
+  /**
+   * @param clockSkewMs how far GitHub's clock is ahead of this machine's (negative: behind); it shows
+   *   in the Date header, in created_at/updated_at/pushed_at and in commit dates GitHub fills in.
+   */
+  constructor(
+    readonly root: string,
+    readonly clockSkewMs = 0,
+  ) {}
+
+  /** GitHub's clock. */
+  now(): Date {
+    return new Date(Date.now() + this.clockSkewMs);
+  }
+
+  nowIso(): string {
+    return isoSeconds(this.now());
+  }
 
   id(): number {
     return this.nextId++;
   }
 
-  addAccount(login: string, type: Account['type']): Account {
+  addAccount(login: string, type: Account['type'], plan?: Plan): Account {
     const existing = this.account(login);
-    if (existing) return existing;
+    if (existing) {
+      if (plan) existing.plan = plan;
+      return existing;
+    }
     const id = this.id();
     const prefix = type === 'Organization' ? 'O' : type === 'Bot' ? 'BOT' : 'U';
     const account: Account = {
@@ -102,6 +158,8 @@ export class StandinState {
       nodeId: `${prefix}_kgDO${Buffer.from(String(id)).toString('base64url')}`,
       name: null,
       createdAt: '2020-01-01T00:00:00Z',
+      // paid plans by default, so protection works unless a test asks for the free plan
+      plan: plan ?? (type === 'Organization' ? 'team' : 'pro'),
     };
     this.accounts.set(login.toLowerCase(), account);
     return account;
@@ -110,6 +168,35 @@ export class StandinState {
   /** Logins are case-insensitive on GitHub. */
   account(login: string): Account | undefined {
     return this.accounts.get(login.toLowerCase());
+  }
+
+  addTeam(org: Account, slug: string): TeamRecord {
+    const key = `${org.login.toLowerCase()}/${slug.toLowerCase()}`;
+    const existing = this.teams.get(key);
+    if (existing) return existing;
+    const id = this.id();
+    const team: TeamRecord = {
+      id,
+      nodeId: `T_kwDO${Buffer.from(String(id)).toString('base64url')}`,
+      slug: slug.toLowerCase(),
+      name: slug,
+      org,
+    };
+    this.teams.set(key, team);
+    return team;
+  }
+
+  /** Team slugs are case-insensitive. */
+  team(org: string, slug: string): TeamRecord | undefined {
+    return this.teams.get(`${org.toLowerCase()}/${slug.toLowerCase()}`);
+  }
+
+  definePropertySchema(org: string, definitions: PropertyDefinition[]): void {
+    this.propertySchemas.set(org.toLowerCase(), definitions);
+  }
+
+  propertySchema(org: string): PropertyDefinition[] {
+    return this.propertySchemas.get(org.toLowerCase()) ?? [];
   }
 
   private key(owner: string, name: string): string {
@@ -141,8 +228,9 @@ export class StandinState {
     },
     creator: Account,
     autoInit: boolean,
+    createdAt: Date = this.now(),
   ): RepoRecord {
-    const now = nowIso();
+    const now = isoSeconds(createdAt);
     const id = this.id();
     const repo: RepoRecord = {
       id,
@@ -162,6 +250,17 @@ export class StandinState {
       updatedAt: now,
       pushedAt: now,
       git: GitStore.init(path.join(this.root, owner.login, `${input.name}.git`)),
+      extras: {
+        teams: new Map(),
+        collaborators: new Map(),
+        invitations: new Map(),
+        protection: new Map(),
+        variables: new Map(),
+        secrets: new Map(),
+        oidc: { use_default: true },
+        workflowAccess: 'none',
+        customProperties: new Map(),
+      },
     };
     this.repos.set(this.key(owner.login, input.name), repo);
     if (autoInit) {
@@ -169,7 +268,7 @@ export class StandinState {
       const readme = `# ${repo.name}\n${repo.description ? `${repo.description}\n` : ''}`;
       const builder = new TreeBuilder(repo.git);
       builder.set('README.md', '100644', repo.git.writeObject('blob', Buffer.from(readme)));
-      const ident = identFor(creator);
+      const ident = identFor(creator, createdAt);
       const commit = repo.git.writeCommit({
         tree: builder.write(),
         parents: [],

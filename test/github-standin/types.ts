@@ -35,6 +35,27 @@ export interface StandinOptions {
   users?: string[];
   /** GitHub Apps (stretch): JWT auth, installation tokens */
   apps?: AppSpec[];
+  /** teams that exist, as 'org/team-slug' (the organisation must be in `orgs`) */
+  teams?: string[];
+  /** plan per account (default: organisations 'team', users 'pro'); on 'free', branch protection of a
+   * private repository answers 403 "Upgrade to GitHub Pro or make this repository public…" */
+  plans?: Record<string, Plan>;
+  /** custom properties an organisation defines, by organisation */
+  customProperties?: Record<string, PropertyDefinition[]>;
+  /** delay before every answer, API and git (an injected round-trip time) */
+  latencyMs?: number;
+  /** how far GitHub's clock is ahead of ours (negative: behind), in the Date header and every timestamp */
+  clockSkewMs?: number;
+}
+
+export type Plan = 'free' | 'pro' | 'team' | 'enterprise';
+
+export interface PropertyDefinition {
+  name: string;
+  valueType: 'string' | 'single_select' | 'multi_select' | 'true_false';
+  required?: boolean;
+  defaultValue?: string | string[] | null;
+  allowedValues?: string[];
 }
 
 export interface RecordedRequest {
@@ -47,9 +68,19 @@ export interface RecordedRequest {
   status: number;
   /** whether an Authorization header was sent (the token itself is never stored) */
   authorization: boolean;
+  /** bytes the client sent: request line, headers and body */
+  bytes: number;
+  /** 'git' for the smart HTTP protocol (clone/push); API requests leave it unset */
+  kind?: 'git';
 }
 
-export type FaultKind = 'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'not-ready';
+/**
+ * 'reset-connection': the connection drops before GitHub does anything;
+ * 'drop-response': GitHub does the work and stores it, then the connection drops before the answer
+ * (the client cannot tell the two apart and usually sends the request again).
+ */
+export type FaultKind =
+  'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'drop-response' | 'not-ready';
 
 export interface Fault {
   /** default: any method */
@@ -65,6 +96,32 @@ export interface Fault {
   headers?: Record<string, string>;
   /** rate limits: seconds until x-ratelimit-reset / the retry-after value (default 60) */
   retryAfterSeconds?: number;
+}
+
+export interface RepoInspection {
+  createdAt: string;
+  homepage: string | null;
+  description: string | null;
+  visibility: string;
+  defaultBranch: string;
+  topics: string[];
+  /** has_issues, allow_squash_merge, … */
+  settings: Record<string, boolean | string>;
+  /** team slug → permission */
+  teams: Record<string, string>;
+  /** login → permission, direct collaborators */
+  collaborators: Record<string, string>;
+  /** login → permission, pending invitations */
+  invitations: Record<string, string>;
+  /** branch → the protection as PUT stored it, with requiredSignatures */
+  protection: Record<string, Record<string, any>>;
+  variables: Record<string, string>;
+  /** secret name → the plaintext, recovered with the repository's private key (proves the sealed box) */
+  secrets: Record<string, string>;
+  oidc: { use_default: boolean; include_claim_keys?: string[] };
+  workflowAccess: string;
+  customProperties: Record<string, string | string[] | null>;
+  subscribed: boolean;
 }
 
 export interface RepoSummary {
@@ -92,6 +149,17 @@ export interface GithubStandin {
   gitDir(owner: string, repo: string): string;
   repoExists(owner: string, repo: string): boolean;
   listRepos(): RepoSummary[];
-  createRepoDirectly(owner: string, repo: string, opts?: { autoInit?: boolean }): Promise<void>;
+  /** Someone else's repository, made without the API; `createdAt` (GitHub's clock) backdates it. */
+  createRepoDirectly(
+    owner: string,
+    repo: string,
+    opts?: { autoInit?: boolean; createdAt?: Date; description?: string },
+  ): Promise<void>;
+  /** Everything the settings routes stored for a repository (secrets decrypted with its private key). */
+  inspect(owner: string, repo: string): RepoInspection | undefined;
+  /** GitHub's clock (this machine's plus clockSkewMs). */
+  now(): Date;
+  /** An organisation's team created after start-up (as an administrator would). */
+  addTeam(org: string, slug: string): void;
   close(): Promise<void>;
 }

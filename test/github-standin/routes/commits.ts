@@ -1,6 +1,6 @@
 /** Commit history — what tests use to assert e.g. "the repository has exactly one commit". */
 import { Ctx, RouteTable } from '../context';
-import { notFound } from '../errors';
+import { notFound, unprocessable } from '../errors';
 import { CommitData } from '../gitObjects';
 import { renderCommitListItem, repoApi } from '../render';
 import { gitDataRepo, resolveCommitish } from './shared';
@@ -76,7 +76,8 @@ export const commitRoutes: RouteTable = {
   'GET /repos/{owner}/{repo}/commits/{ref}': ctx => {
     const repo = gitDataRepo(ctx, 'read');
     const sha = resolveCommitish(repo, ctx.params.ref);
-    if (!sha) throw notFound(`No commit found for SHA: ${ctx.params.ref}`);
+    // GitHub answers 422 here (not 404) for a ref or sha it cannot resolve
+    if (!sha) throw unprocessable(`No commit found for SHA: ${ctx.params.ref}`);
     const commit = repo.git.readCommit(sha)!;
     // `files` and `stats` (the diff) are not modelled: left out rather than faked
     return { status: 200, json: renderCommitListItem(ctx.state, repo, sha, commit, ctx.urls) };

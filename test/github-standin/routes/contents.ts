@@ -7,8 +7,9 @@ import { Ctx, Reply, RouteTable } from '../context';
 import { conflict, notFound, unprocessable } from '../errors';
 import { GitError, GitStore, modeType } from '../gitObjects';
 import { contentLinks, downloadUrl, renderGitCommit, wrappedBase64 } from '../render';
-import { RepoRecord, identFor, nowIso } from '../state';
+import { RepoRecord, identFor } from '../state';
 import { TreeBuilder } from '../treeBuilder';
+import { protectionRefusal } from './protection';
 import { decodeBase64, identFromInput, requireWorkflowScope, resolveCommitish } from './shared';
 
 /** Above 1 MB GitHub leaves `content` empty with encoding "none" (raw media type still works). */
@@ -163,7 +164,7 @@ function commitOnePath(
     if (err instanceof GitError) throw unprocessable(err.message);
     throw err;
   }
-  const committer = identFromInput(ctx.body.committer, identFor(ctx.viewer.account));
+  const committer = identFromInput(ctx.body.committer, identFor(ctx.viewer.account, ctx.state.now()));
   const author = identFromInput(ctx.body.author, committer);
   const sha = git.writeCommit({
     tree: builder.write(),
@@ -173,7 +174,7 @@ function commitOnePath(
     message: ctx.body.message,
   });
   git.updateRef(`refs/heads/${branch}`, sha);
-  repo.pushedAt = nowIso();
+  repo.pushedAt = ctx.state.nowIso();
   return sha;
 }
 
@@ -204,6 +205,8 @@ function putContents(ctx: Ctx): Reply {
     git.setHead(repo.defaultBranch);
   } else {
     const parent = branchHead(repo, branch);
+    const refusal = protectionRefusal(repo, branch, ctx.viewer, 'contents');
+    if (refusal) throw refusal;
     const existing = lookup(git, git.readCommit(parent)!.tree, path);
     if (existing && modeType(existing.mode) === 'tree')
       throw unprocessable(`Invalid request.\n\n${path} is a directory.`);
@@ -229,6 +232,8 @@ function deleteContents(ctx: Ctx): Reply {
   if (repo.git.isEmpty()) throw notFound();
   const branch: string = ctx.body.branch ?? repo.defaultBranch;
   const parent = branchHead(repo, branch);
+  const refusal = protectionRefusal(repo, branch, ctx.viewer, 'contents');
+  if (refusal) throw refusal;
   const existing = lookup(repo.git, repo.git.readCommit(parent)!.tree, path);
   if (!existing || modeType(existing.mode) === 'tree') throw notFound();
   if (ctx.body.sha !== existing.sha) throw conflict(`${path} does not match ${ctx.body.sha}`);

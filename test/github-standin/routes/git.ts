@@ -7,8 +7,9 @@ import { Reply, RouteTable } from '../context';
 import { notFound, unprocessable } from '../errors';
 import { GitError, GitStore, isSha, isValidRefName, modeType } from '../gitObjects';
 import { renderGitCommit, renderRef, repoApi, wrappedBase64, gitNodeId } from '../render';
-import { RepoRecord, identFor, nowIso } from '../state';
+import { RepoRecord, StandinState, identFor } from '../state';
 import { TreeBuilder } from '../treeBuilder';
+import { protectionRefusal } from './protection';
 import { decodeBase64, gitDataRepo, identFromInput, requireWorkflowScope, resolveTreeish } from './shared';
 
 const API_TO_GIT_MODE: Record<string, string> = {
@@ -116,8 +117,8 @@ function checkRefTarget(git: GitStore, sha: string): void {
   if (!isSha(sha) || !git.objectType(sha)) throw unprocessable('Object does not exist');
 }
 
-function touched(repo: RepoRecord): void {
-  repo.pushedAt = nowIso();
+function touched(repo: RepoRecord, state: StandinState): void {
+  repo.pushedAt = state.nowIso();
 }
 
 export const gitRoutes: RouteTable = {
@@ -203,7 +204,7 @@ export const gitRoutes: RouteTable = {
         throw unprocessable('Parent SHA does not exist or is not a commit object');
     }
     // author defaults to the authenticated user now; committer defaults to the author
-    const authorIdent = identFromInput(author, identFor(ctx.viewer.account));
+    const authorIdent = identFromInput(author, identFor(ctx.viewer.account, ctx.state.now()));
     const committerIdent = identFromInput(committer, authorIdent);
     const sha = repo.git.writeCommit({
       tree,
@@ -244,7 +245,7 @@ export const gitRoutes: RouteTable = {
     checkRefTarget(repo.git, sha);
     if (repo.git.readRef(ref)) throw unprocessable('Reference already exists');
     repo.git.updateRef(ref, sha);
-    touched(repo);
+    touched(repo, ctx.state);
     return created(renderRef(repo, ref, sha, ctx.urls));
   },
 
@@ -255,10 +256,19 @@ export const gitRoutes: RouteTable = {
     const current = repo.git.readRef(name);
     if (!current) throw unprocessable('Reference does not exist');
     checkRefTarget(repo.git, sha);
-    if (!force && current !== sha && !repo.git.isAncestor(current, sha))
-      throw unprocessable('Update is not a fast forward');
+    const fastForward = current === sha || repo.git.isAncestor(current, sha);
+    if (!force && !fastForward) throw unprocessable('Update is not a fast forward');
+    if (name.startsWith('refs/heads/')) {
+      const refusal = protectionRefusal(
+        repo,
+        name.slice('refs/heads/'.length),
+        ctx.viewer,
+        fastForward ? 'update' : 'force',
+      );
+      if (refusal) throw refusal;
+    }
     repo.git.updateRef(name, sha);
-    touched(repo);
+    touched(repo, ctx.state);
     return { status: 200, json: renderRef(repo, name, sha, ctx.urls) };
   },
 
@@ -268,8 +278,12 @@ export const gitRoutes: RouteTable = {
     if (!repo.git.readRef(name)) throw unprocessable('Reference does not exist');
     // like `git push :main` ("refusing to delete the current branch"), see cli/cli#11646
     if (name === `refs/heads/${repo.defaultBranch}`) throw unprocessable('Cannot delete the default branch');
+    if (name.startsWith('refs/heads/')) {
+      const refusal = protectionRefusal(repo, name.slice('refs/heads/'.length), ctx.viewer, 'delete');
+      if (refusal) throw refusal;
+    }
     repo.git.deleteRef(name);
-    touched(repo);
+    touched(repo, ctx.state);
     return { status: 204 };
   },
 };

@@ -1,8 +1,10 @@
 /** Repository creation, metadata, settings and topics. */
 import { Ctx, RouteTable } from '../context';
+import { declaredBodyKeys } from '../openapi';
 import { HttpError, notFound, unprocessable } from '../errors';
 import { renderRepo } from '../render';
-import { Account, DEFAULT_SETTINGS, RepoRecord, nowIso, requireScope } from '../state';
+import { Account, DEFAULT_SETTINGS, RepoRecord, requireScope } from '../state';
+import { checkCustomProperties } from './properties';
 
 /** GitHub turns every character outside [A-Za-z0-9._-] into '-' (e.g. "my app" → "my-app"). */
 export function normalizeRepoName(name: string): string {
@@ -23,9 +25,12 @@ function validName(raw: string): string {
   return name;
 }
 
-function pickSettings(body: Record<string, unknown>): Record<string, boolean | string> {
+/** The settings in `body` that this operation documents (GitHub ignores the others, e.g. allow_update_branch on create). */
+function pickSettings(ctx: Ctx, body: Record<string, unknown>): Record<string, boolean | string> {
   const out: Record<string, boolean | string> = {};
+  const declared = declaredBodyKeys(ctx.operation);
   for (const key of Object.keys(DEFAULT_SETTINGS)) {
+    if (!declared.has(key)) continue;
     const v = body[key];
     if (typeof v === 'boolean' || typeof v === 'string') out[key] = v;
   }
@@ -50,6 +55,7 @@ function createRepo(ctx: Ctx, owner: Account) {
   }
   const name = validName(String(body.name));
   if (state.findRepo(owner.login, name)) throw creationFailed('name', 'custom', 'name already exists on this account');
+  const customProperties = checkCustomProperties(state, owner, body.custom_properties ?? {}, true);
   const repo = state.createRepo(
     owner,
     {
@@ -58,11 +64,12 @@ function createRepo(ctx: Ctx, owner: Account) {
       homepage: body.homepage,
       visibility,
       isTemplate: body.is_template,
-      settings: pickSettings(body),
+      settings: pickSettings(ctx, body),
     },
     viewer.account,
     body.auto_init === true,
   );
+  repo.extras.customProperties = customProperties;
   // a repository an app creates joins the installation's selected repositories
   if (inst?.repositorySelection === 'selected') inst.repositories.push(repo.name.toLowerCase());
   const json = renderRepo(repo, viewer, urls);
@@ -153,8 +160,8 @@ export const repoRoutes: RouteTable = {
     }
     if (typeof body.archived === 'boolean') repo.archived = body.archived;
     if (typeof body.is_template === 'boolean') repo.isTemplate = body.is_template;
-    Object.assign(repo.settings, pickSettings(body));
-    repo.updatedAt = nowIso();
+    Object.assign(repo.settings, pickSettings(ctx, body));
+    repo.updatedAt = state.nowIso();
     return { status: 200, json: renderRepo(repo, viewer, urls) };
   },
 
@@ -175,7 +182,7 @@ export const repoRoutes: RouteTable = {
   'PUT /repos/{owner}/{repo}/topics': ({ params, state, viewer, body }) => {
     const repo = state.repoForWrite(viewer, params.owner, params.repo, 'admin');
     repo.topics = validTopics(body.names);
-    repo.updatedAt = nowIso();
+    repo.updatedAt = state.nowIso();
     return { status: 200, json: { names: [...repo.topics] } };
   },
 };

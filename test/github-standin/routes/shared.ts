@@ -33,7 +33,12 @@ export function peel(git: GitStore, sha: string): string | undefined {
 /** Branch name, tag name, fully qualified ref, or full commit sha → commit sha. */
 export function resolveCommitish(repo: RepoRecord, spec: string): string | undefined {
   const git = repo.git;
-  const candidates = spec.startsWith('refs/') ? [spec] : [`refs/heads/${spec}`, `refs/tags/${spec}`];
+  // documented forms: a branch or tag name, heads/<branch>, tags/<tag>, a full ref, a commit sha
+  const candidates = spec.startsWith('refs/')
+    ? [spec]
+    : /^(heads|tags)\//.test(spec)
+      ? [`refs/${spec}`, `refs/heads/${spec}`, `refs/tags/${spec}`]
+      : [`refs/heads/${spec}`, `refs/tags/${spec}`];
   for (const ref of candidates) {
     const sha = git.readRef(ref);
     if (sha) {
