@@ -167,7 +167,7 @@ export async function postDryRun(
   secrets?: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<DryRunResult> {
-  const response = await fetch(`${apiUrl}/v2/dry-run`, {
+  const request = {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({
@@ -176,6 +176,12 @@ export async function postDryRun(
       secrets: secrets ?? {},
       directoryContents: bundle.directoryContents,
     }),
+  };
+  // A dry-run has no side effects, so a request lost on a kept-alive connection
+  // the server closed at the same moment is simply sent again, once.
+  const response = await fetch(`${apiUrl}/v2/dry-run`, request).catch(error => {
+    if (!isDroppedConnection(error)) throw error;
+    return fetch(`${apiUrl}/v2/dry-run`, request);
   });
   const body: any = await response.json().catch(() => ({}));
   if (response.status === 200) {
@@ -205,6 +211,12 @@ export async function postDryRun(
     .filter(v => v.length >= 4);
   const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   return { ok: false, status: response.status, errors: errors.map(e => truncate(redact(e))) };
+}
+
+/** undici's "fetch failed" whose cause is a socket the server closed or reset. */
+export function isDroppedConnection(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } })?.cause;
+  return ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(String(cause?.code));
 }
 
 /** The scaffolder quotes the offending value in its errors; a hostile megabyte is not worth printing. */
