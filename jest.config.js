@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The real-host suite takes minutes: `npm run test:host` (jest.host.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // The CLI imports the module by its package name; tests run it from source, no build needed.
   moduleNameMapper: {
