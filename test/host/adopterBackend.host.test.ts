@@ -102,6 +102,7 @@ afterAll(async () => {
   await servicesStarted?.catch(() => undefined);
   await postgres?.stop();
   await github?.close();
+  if (!KEEP) packed?.remove();
   if (project && !KEEP) await timings.time('delete the host project', () => project.remove());
   if (KEEP) say(`Kept the host project: ${project?.dir}`);
   timings.record('whole suite (after jest started)', Date.now() - suiteStarted);
@@ -139,7 +140,9 @@ function formatFootprint({ before, after, added, removed }: FootprintChange): st
 describe('the packed module', () => {
   it('holds no CLI code and depends on exactly what its code imports', () => {
     expect(packed.problems).toEqual([]);
-    expect(packed.files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'config.d.ts']));
+    expect(packed.files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'config.schema.json']));
+    // The repository declares config.d.ts; npm pack ships it compiled (scripts/pack-config-schema.js).
+    expect(packed.packageJson.configSchema).toBe('config.schema.json');
     // The checks ran on real content: the code imports what the Backstage module needs.
     expect(packed.runtimeImports).toEqual(
       expect.arrayContaining(['@backstage/backend-plugin-api', '@backstage/plugin-scaffolder-node']),
@@ -183,7 +186,7 @@ describe('the backend with the module', () => {
       [{ data: config }, { data: broken }, { data: config, visibility: ['frontend'] }],
     );
     expect(report.schemaErrors).toEqual([]);
-    expect(report.schemaPaths).toContain(`node_modules/${packed.name}/config.d.ts`);
+    expect(report.schemaPaths).toContain(`node_modules/${packed.name}/config.schema.json`);
     const [valid, invalid, frontend] = report.checks;
     expect(valid).toMatchObject({ ok: true });
     expect(valid.visible).toMatchObject({ goldenPath: { github: { writePacingMs: 0 } } });

@@ -1,8 +1,7 @@
 /**
  * Backstage's own config validation, run inside a host project: the host's
  * `@backstage/config-loader` collects the config schemas of installed packages
- * (a `configSchema: config.d.ts` is compiled from TypeScript, as at backend
- * start-up) and processes app-configs against them.
+ * (as the backend does at start-up) and processes app-configs against them.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -17,7 +16,7 @@ export type ConfigCheck = {
 };
 
 export type ConfigSchemaReport = {
-  /** The schema files collected, relative to the project (e.g. `node_modules/<pkg>/config.d.ts`). */
+  /** The schema files collected, relative to the project (e.g. `node_modules/<pkg>/config.schema.json`). */
   schemaPaths: string[];
   /** Problems config-loader reported while collecting (a .d.ts it could not compile, say). */
   schemaErrors: string[];

@@ -48,6 +48,7 @@ it('names CLI code, tests and dependencies that differ from the imports', () => 
     {
       name: 'fixture-leaky',
       bin: { 'golden-path': 'dist/main.js' },
+      configSchema: 'config.d.ts', // and not in "files"
       dependencies: { '@backstage/errors': '^1', 'kubernetes-models': '^4' },
     },
     {
@@ -64,5 +65,7 @@ it('names CLI code, tests and dependencies that differ from the imports', () => 
     'imports yaml, which is not in "dependencies"',
     '"dependencies" lists kubernetes-models, which no code imports',
     'ships the test file dist/index.test.js',
+    '"configSchema" names config.d.ts, which the package does not ship',
+    '"configSchema" is config.d.ts: every backend would compile it with TypeScript at start-up',
   ]);
 });

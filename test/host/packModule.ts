@@ -27,6 +27,8 @@ export type PackedModule = {
   typeImports: string[];
   /** Everything wrong with the package for an adopter; empty when it is fine. */
   problems: string[];
+  /** Deletes the tarball (and the folder packModule made for it). */
+  remove(): void;
 };
 
 /**
@@ -45,6 +47,7 @@ export function packModule(options: { packageDir?: string; outDir?: string } = {
   });
   const [packed] = JSON.parse(output) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const tarball = path.join(outDir, packed.filename);
+  const remove = () => fs.rmSync(options.outDir ? tarball : outDir, { recursive: true, force: true });
   const files = packed.files.map(f => f.path).sort();
 
   // Read the files from the tarball itself, not from the working tree.
@@ -62,6 +65,7 @@ export function packModule(options: { packageDir?: string; outDir?: string } = {
       // adopter's tsc still resolves them from the .d.ts files: they are dependencies too.
       ...dependencyProblems(Object.keys(packageJson.dependencies ?? {}), union([runtimeImports, typeImports])),
       ...files.filter(f => /\.test\.|(^|\/)__tests__\//.test(f)).map(f => `ships the test file ${f}`),
+      ...configSchemaProblems(packageJson.configSchema, files),
     ];
     return {
       tarball,
@@ -72,6 +76,7 @@ export function packModule(options: { packageDir?: string; outDir?: string } = {
       runtimeImports,
       typeImports,
       problems,
+      remove,
     };
   } finally {
     fs.rmSync(unpacked, { recursive: true, force: true });
@@ -93,6 +98,18 @@ function cliProblems(files: string[], packageJson: Record<string, any>, packageD
     if (fs.existsSync(path.join(packageDir, 'src', source))) continue;
     const compiled = `dist/${source.replace(/\.ts$/, '.js')}`;
     if (shipped.has(compiled)) problems.push(`ships ${compiled}, compiled CLI code (cli/src/${source})`);
+  }
+  return problems;
+}
+
+/** Backend start-up reads `configSchema`: it must be shipped, and JSON (a .d.ts is compiled with TypeScript on every start). */
+function configSchemaProblems(configSchema: unknown, files: string[]): string[] {
+  if (typeof configSchema !== 'string') return [];
+  const problems: string[] = [];
+  if (!files.includes(configSchema))
+    problems.push(`"configSchema" names ${configSchema}, which the package does not ship`);
+  if (configSchema.endsWith('.d.ts')) {
+    problems.push(`"configSchema" is ${configSchema}: every backend would compile it with TypeScript at start-up`);
   }
   return problems;
 }
