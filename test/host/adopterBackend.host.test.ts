@@ -63,6 +63,7 @@ beforeAll(async () => {
     startPostgres().then(started => (postgres = started)),
     startGithubStandin({ orgs: ['acme', 'platform'] }).then(started => (github = started)),
   ]).finally(() => timings.record('start PostgreSQL and the GitHub stand-in (beside npm)', Date.now() - servicesTimer));
+  servicesStarted.catch(() => undefined); // a failure surfaces where it is awaited, not as an unhandled rejection
   packed = await timings.time('npm pack', () => packModule());
   project = createHostProject();
   say(`Host project: ${project.dir} (Node ${process.version})`);

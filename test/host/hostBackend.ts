@@ -25,6 +25,8 @@ export type HostBackendOptions = {
   database?: Pick<PostgresCluster, 'connection'>;
   /** Database names are `<prefix><pluginId>`; give each independent backend on one cluster its own (default `backstage_plugin_`). */
   databasePrefix?: string;
+  /** The static external-access token (default: a random one); give replicas the same one. */
+  token?: string;
   /** Merged over the generated config (objects merge, everything else replaces). */
   config?: JsonObject;
   /** Node binary (default: this process's, Node 22 in CI). */
@@ -86,7 +88,7 @@ export function baseHostConfig(args: {
 export async function startHostBackend(options: HostBackendOptions): Promise<HostBackend> {
   const name = options.name ?? 'backend';
   const port = options.port ?? (await freePort());
-  const token = randomBytes(24).toString('base64url');
+  const token = options.token ?? randomBytes(24).toString('base64url');
   const url = `http://127.0.0.1:${port}`;
   const config = deepMerge(
     baseHostConfig({ port, token, database: options.database, databasePrefix: options.databasePrefix }),
@@ -109,13 +111,18 @@ export async function startHostBackend(options: HostBackendOptions): Promise<Hos
   } finally {
     fs.closeSync(output);
   }
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exited = new Promise<void>(resolve =>
+  let exit: { code: number | null; signal: NodeJS.Signals | null; error?: Error } | undefined;
+  const exited = new Promise<void>(resolve => {
     child.once('exit', (code, signal) => {
       exit = { code, signal };
       resolve();
-    }),
-  );
+    });
+    // Could not be spawned at all (no such Node binary, say): no 'exit' follows.
+    child.once('error', error => {
+      exit ??= { code: null, signal: null, error };
+      resolve();
+    });
+  });
   // A test process that dies without afterAll must not leave a backend running.
   const killNow = () => child.kill('SIGKILL');
   process.on('exit', killNow);
@@ -137,15 +144,19 @@ export async function startHostBackend(options: HostBackendOptions): Promise<Hos
         clearTimeout(timer);
       }
       process.off('exit', killNow);
-      return { ...exit!, ms: Date.now() - stopStarted, killed };
+      return { code: exit!.code, signal: exit!.signal, ms: Date.now() - stopStarted, killed };
     })();
     return stopping;
   };
 
   try {
     await pollUntil(`${name} at ${url} ready`, options.readyTimeoutMs ?? 120_000, async () => {
-      if (exit) throw new Error(`exited with ${exit.signal ?? `code ${exit.code}`} before it was ready`);
-      const response = await fetch(`${url}/.backstage/health/v1/readiness`).catch(() => undefined);
+      if (exit) {
+        throw new Error(exit.error?.message ?? `exited with ${exit.signal ?? `code ${exit.code}`} before it was ready`);
+      }
+      const response = await fetch(`${url}/.backstage/health/v1/readiness`, {
+        signal: AbortSignal.timeout(5_000),
+      }).catch(() => undefined);
       return response?.status === 200 ? true : undefined;
     });
   } catch (error) {
