@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The real-host suite takes minutes: `npm run test:host` (jest.host.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // jose (Backstage's real auth service) is ESM-only: Node 22 requires it natively, Jest needs it compiled.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
