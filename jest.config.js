@@ -3,6 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The browser tests (npm run test:browser) and their Backstage app fixture are a slow suite of their own.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+  modulePathIgnorePatterns: ['<rootDir>/test/browser/app/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // The CLI imports the module by its package name; tests run it from source, no build needed.
   moduleNameMapper: {
