@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '**/dist/', 'out/', 'coverage/', 'skeleton/', 'templates/'] },
+  { ignores: ['**/node_modules/', '**/dist/', 'out/', 'coverage/', 'skeleton/', 'templates/', 'test/browser/app/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

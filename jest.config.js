@@ -3,8 +3,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The real-host suite takes minutes: `npm run test:host` (jest.host.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$'],
+  // Slow suites of their own: the real host (npm run test:host, jest.host.config.js) and the
+  // browser tests with their Backstage app fixture (npm run test:browser).
+  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$', '<rootDir>/test/browser/'],
+  modulePathIgnorePatterns: ['<rootDir>/test/browser/app/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // jose (Backstage's real auth service) is ESM-only: Node 22 requires it natively, Jest needs it compiled.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],

@@ -16,6 +16,7 @@ import { matchRoute, undeclaredBodyKeys, validateBody, validateParams, requestBo
 import { Urls } from './render';
 import { StandinState, Viewer } from './state';
 import { RecordedRequest } from './types';
+import { renderWebPage } from './web';
 
 export const API_PREFIX = '/api/v3';
 const GENERIC_DOCS = 'https://docs.github.com/rest';
@@ -211,6 +212,11 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
     }
 
     if (authError) return sendError(authError);
+    if (apiPath === undefined && method === 'GET') {
+      // a repository's web page, where the task page's "Repository" link leads
+      const html = renderWebPage(deps.state, url.pathname);
+      if (html !== undefined) return send(200, Buffer.from(html), { 'content-type': 'text/html; charset=utf-8' });
+    }
     if (!match) return sendError(new HttpError(404, 'Not Found'));
     if (caller.kind === 'none') return sendError(new HttpError(401, 'Requires authentication'));
     const wantsJwt = APP_JWT_ROUTES.has(match.operation.route);
