@@ -126,10 +126,15 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     return scaffolder.dryRun(bundle, values);
   };
 
-  const results: ValuesFileResult[] = [];
+  // Rendering goes through the one scaffolder, file after file; each file's verification
+  // (kustomize builds, app processes on their own free ports) runs while the next renders.
+  // Each file's output is kept and printed in order.
+  const runs: Array<{ lines: string[]; result: Promise<ValuesFileResult> }> = [];
+  const verifying = new Map<string, Promise<unknown>>();
   try {
     for (const valuesFile of valuesFiles) {
-      const result = await runOne({
+      const lines: string[] = [];
+      const { finished } = await runOne({
         valuesFile,
         bundle,
         dryRun,
@@ -137,12 +142,18 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
         cwd,
         verifyConfig,
         multiple: valuesFiles.length > 1,
-        say,
+        verifying,
+        say: text => lines.push(text),
       });
-      results.push(result);
+      runs.push({ lines, result: finished });
     }
   } finally {
     await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+  }
+  const results: ValuesFileResult[] = [];
+  for (const run of runs) {
+    results.push(await run.result);
+    say(run.lines.join('\n'));
   }
 
   const ok = results.every(r => r.ok);
@@ -154,6 +165,10 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   return ok ? 0 : 1;
 }
 
+/**
+ * Renders one values file and writes the repository; resolves once rendered,
+ * with `finished`: the result once verified.
+ */
 async function runOne(args: {
   valuesFile: string;
   bundle: TemplateBundle;
@@ -162,8 +177,10 @@ async function runOne(args: {
   cwd: string;
   verifyConfig?: VerifyConfig;
   multiple: boolean;
+  /** Output folders still being verified: a later values file with the same name waits before writing. */
+  verifying: Map<string, Promise<unknown>>;
   say(text: string): void;
-}): Promise<ValuesFileResult> {
+}): Promise<{ finished: Promise<ValuesFileResult> }> {
   const { valuesFile, bundle, opts, cwd, say } = args;
   const label = displayPath(cwd, valuesFile);
   say(`\n== ${label}`);
@@ -180,7 +197,7 @@ async function runOne(args: {
   }
   if (result.errors.length) {
     say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
-    return result;
+    return { finished: Promise.resolve(result) };
   }
   const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
   result.defaulted = defaulted;
@@ -191,7 +208,7 @@ async function runOne(args: {
     result.errors = dry.errors;
     say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
     say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
-    return result;
+    return { finished: Promise.resolve(result) };
   }
   result.steps = dry.steps.map(step => ({
     id: step.id,
@@ -210,12 +227,13 @@ async function runOne(args: {
     : path.resolve(cwd, 'out', name);
   // Inside the default out/ folder we own the contents; elsewhere only with --force.
   const replace = opts.force || !args.opts.out;
+  await args.verifying.get(outDir);
   try {
     await writeDryRunOutput(dry.files, outDir, replace);
   } catch (error) {
     result.errors.push((error as Error).message);
     say(`  ✖ ${(error as Error).message}`);
-    return result;
+    return { finished: Promise.resolve(result) };
   }
   result.outDir = displayPath(cwd, outDir);
   result.files = dry.files.map(f => f.path).sort();
@@ -224,13 +242,23 @@ async function runOne(args: {
 
   if (!opts.verify) {
     result.ok = true;
-    return result;
+    return { finished: Promise.resolve(result) };
   }
-  const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
-  result.verify = report;
-  say(formatReport(report).replace(/^/gm, '  '));
-  result.ok = report.ok;
-  return result;
+  const finished = verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp }).then(
+    report => {
+      result.verify = report;
+      say(formatReport(report).replace(/^/gm, '  '));
+      result.ok = report.ok;
+      return result;
+    },
+    error => {
+      result.errors.push(`verification failed to run: ${(error as Error).message}`);
+      say(`  ✖ ${result.errors[result.errors.length - 1]}`);
+      return result;
+    },
+  );
+  args.verifying.set(outDir, finished);
+  return { finished };
 }
 
 /** Relative to the working folder when inside it, absolute otherwise. */
