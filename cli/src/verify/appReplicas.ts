@@ -178,18 +178,10 @@ class Cluster {
     return failed.length ? failed.join('; ') : undefined;
   }
 
-  async call(pod: Pod, method: string, key: string, deadline: number, body?: Buffer): Promise<HttpAnswer | Error> {
-    try {
-      return await request(
-        pod.port,
-        method,
-        `/kv/${encodeURIComponent(key)}`,
-        Math.min(deadline, Date.now() + REQUEST_MS),
-        body,
-      );
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
-    }
+  call(pod: Pod, method: string, key: string, deadline: number, body?: Buffer): Promise<Reply> {
+    return attempt(
+      request(pod.port, method, `/kv/${encodeURIComponent(key)}`, Math.min(deadline, Date.now() + REQUEST_MS), body),
+    );
   }
 
   /** The pods whose data folder holds a file with exactly these bytes. */
@@ -383,21 +375,15 @@ function badRequests(run: string): BadRequest[] {
         const data = value('query');
         const problems: string[] = [];
         const target = `/kv/${key}?version=2`;
-        const stored = await request(
-          c.pods[0].port,
-          'PUT',
-          target,
-          Math.min(deadline, Date.now() + REQUEST_MS),
-          data,
-        ).catch(e => e as Error);
+        const stored = await attempt(
+          request(c.pods[0].port, 'PUT', target, Math.min(deadline, Date.now() + REQUEST_MS), data),
+        );
         if (!is2xx(stored)) return [`PUT ${target} answered ${describe(stored)}, expected 201`];
         for (const [pod, urlPath] of [
           [c.pods[1], `/kv/${key}`],
           [c.pods[2], `/kv/${key}?other=1`],
         ] as const) {
-          const got = await request(pod.port, 'GET', urlPath, Math.min(deadline, Date.now() + REQUEST_MS)).catch(
-            e => e as Error,
-          );
+          const got = await attempt(request(pod.port, 'GET', urlPath, Math.min(deadline, Date.now() + REQUEST_MS)));
           if (!answered(got, 200, data))
             problems.push(
               `after PUT ${target}, GET ${urlPath} through ${pod.name} answered ${describe(got)}: the query string must not be part of the key`,
@@ -467,7 +453,7 @@ async function restartCheck(c: Cluster, kept: Map<string, Buffer>, deadline: num
         const got = await c.call(via, 'GET', key, deadline);
         if (pod === victim) {
           // Its pod is down: a 5xx (or the value, from a copy) is right; a 404 claims the key does not exist.
-          const unavailable = !(got instanceof Error) && got.status >= 500;
+          const unavailable = !('failed' in got) && got.status >= 500;
           if (!unavailable && !answered(got, 200, kept.get(key)!))
             problems.push(
               `while ${victim.name} (which holds ${key}) was down, GET through ${via.name} answered ${describe(got)}: expected a 5xx, never a 404 for a key that exists`,
@@ -521,9 +507,7 @@ async function gracefulShutdownCheck(
     const ran = await runHook(c, pod, hook, deadline);
     if (ran) problems.push(ran);
     else {
-      const ready = await request(pod.port, 'GET', '/readyz', Math.min(deadline, Date.now() + REQUEST_MS)).catch(
-        e => e as Error,
-      );
+      const ready = await attempt(request(pod.port, 'GET', '/readyz', Math.min(deadline, Date.now() + REQUEST_MS)));
       if (answered(ready, 200))
         problems.push(
           `after the preStop hook (${hook.join(' ')}) ${pod.name} still answers /readyz 200: the Services would keep routing to a stopping pod`,
@@ -545,8 +529,8 @@ async function gracefulShutdownCheck(
   const termAt = Date.now();
   pod.proc!.child.kill('SIGTERM');
   await sleep(300);
-  const late = await request(pod.port, 'GET', '/healthz', Date.now() + 1_000).catch(e => e as Error);
-  if (!(late instanceof Error))
+  const late = await attempt(request(pod.port, 'GET', '/healthz', Date.now() + 1_000));
+  if (!('failed' in late))
     problems.push(`${pod.name} still accepted a new request 0.3 s after SIGTERM (answered ${late.status})`);
   await conn.write(upload.subarray(16 * 1024)).catch(() => undefined);
   const answer: RawOutcome = await conn.outcome;
@@ -658,13 +642,19 @@ function value(label: string, size = 48): Buffer {
   return Buffer.concat([head, crypto.randomBytes(Math.max(16, size - head.length))]);
 }
 
+/** An HTTP answer, or why there was none. */
+type Reply = HttpAnswer | { failed: string };
+
+function attempt(pending: Promise<HttpAnswer>): Promise<Reply> {
+  return pending.catch(err => ({ failed: errorMessage(err) }));
+}
+
 /** The answer has this status (and, when given, exactly these bytes as its body). */
-const answered = (got: HttpAnswer | Error, status: number, body?: Buffer): boolean =>
-  !(got instanceof Error) && got.status === status && (body === undefined || got.body.equals(body));
-const is2xx = (got: HttpAnswer | Error): boolean => !(got instanceof Error) && got.status >= 200 && got.status < 300;
+const answered = (got: Reply, status: number, body?: Buffer): boolean =>
+  !('failed' in got) && got.status === status && (body === undefined || got.body.equals(body));
+const is2xx = (got: Reply): boolean => !('failed' in got) && got.status >= 200 && got.status < 300;
 const short = (body: Buffer) => JSON.stringify(body.toString('utf8').slice(0, 160));
-const describe = (got: HttpAnswer | Error) =>
-  got instanceof Error ? `no answer (${got.message})` : `${got.status} ${short(got.body)}`;
+const describe = (got: Reply) => ('failed' in got ? `no answer (${got.failed})` : `${got.status} ${short(got.body)}`);
 
 function filesIn(dir: string): string[] {
   const out: string[] = [];
