@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Slow suites have their own npm scripts and CI steps (test/replicas: npm run test:replicas).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/replicas/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // The CLI imports the module by its package name; tests run it from source, no build needed.
   moduleNameMapper: {

@@ -348,12 +348,18 @@ class Placement:
         ordinals.discard(CLUSTER.ordinal)
         return sorted(ordinals)
 
-    def saw_replica_count(self, replicas):
-        # A pod with another replica count means a resize is rolling out: misses must ask around again.
+    def saw_replica_count(self, replicas, sender):
+        # A pod with another replica count means a resize is rolling out: misses must ask around
+        # again, that pod included, until it runs with this pod's count.
+        if replicas == CLUSTER.replicas:
+            return
+        # Headers can come from anyone: only a pod that really exists joins the ones to ask.
+        known = sender is not None and sender != CLUSTER.ordinal and CLUSTER.exists(sender)
         with self.lock:
-            changed = replicas != CLUSTER.replicas and self.settled
-            if changed:
-                self.settled = False
+            changed = self.settled
+            self.settled = False
+            if known:
+                self.extra.add(sender)
         if changed:
             log.warning(
                 "a pod runs with REPLICAS=%s, this one with %s: asking other pods on misses", replicas, CLUSTER.replicas
@@ -429,6 +435,10 @@ class Placement:
 
 def whole(value):
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def whole_or_none(text):
+    return int(text) if text.isdigit() and len(text) < 4 else None
 
 
 PLACEMENT = None  # set in main()
@@ -683,7 +693,7 @@ class Handler(BaseHTTPRequestHandler):
             # Forwarded by another pod: serve here, never forward again.
             replicas = self.headers.get(REPLICAS_HEADER, "")
             if replicas != str(CLUSTER.replicas):
-                PLACEMENT.saw_replica_count(int(replicas) if replicas.isdigit() else None)
+                PLACEMENT.saw_replica_count(whole_or_none(replicas), whole_or_none(sender))
                 return self.reply_json(
                     503,
                     {
@@ -793,7 +803,7 @@ class Handler(BaseHTTPRequestHandler):
         replicas = self.headers.get(REPLICAS_HEADER, "")
         sender = self.headers.get(FROM_HEADER, "")
         if replicas != str(CLUSTER.replicas) or not sender.isdigit():
-            PLACEMENT.saw_replica_count(int(replicas) if replicas.isdigit() else None)
+            PLACEMENT.saw_replica_count(whole_or_none(replicas), whole_or_none(sender))
             return self.reply_json(
                 503, {"error": "replica counts differ; retry after the rollout"}, headers={"Retry-After": "2"}
             )

@@ -273,24 +273,21 @@ async function forwardCheck(c: Cluster, deadline: number): Promise<{ findings: F
 
 // ---- app-bad-requests
 
+/** One bad request: `run` sends it and returns what was wrong with the answer (nothing when right). */
 type BadRequest = { name: string; run(c: Cluster, deadline: number): Promise<string[]> };
 
 const HOST = 'Host: verify\r\n';
 
-/** Sends `head` + `body` through pod 0 and checks the status and that the key stayed absent (read through pod 1). */
+/** Sends `head` + `body` through pod 0, expects one of `allowed`, and the key still absent (read through pod 1). */
 function refused(name: string, key: string, head: string, body: Buffer | string, allowed: number[]): BadRequest {
   return {
     name,
     async run(c, deadline) {
-      const outcome = await rawRequest(
-        c.pods[0].port,
-        Buffer.concat([Buffer.from(head), Buffer.from(body)]),
-        REQUEST_MS,
-      );
-      const problems = statusProblem(name, outcome, allowed);
+      const data = Buffer.concat([Buffer.from(head), Buffer.from(body)]);
+      const problems = statusProblem('', await rawRequest(c.pods[0].port, data, REQUEST_MS), allowed);
       const stored = await c.call(c.pods[1], 'GET', key, deadline);
       if (!answered(stored, 404))
-        problems.push(`${name}: afterwards GET /kv/${key} answered ${describe(stored)}, expected 404 (nothing stored)`);
+        problems.push(`afterwards GET /kv/${key} answered ${describe(stored)}, expected 404 (nothing stored)`);
       return problems;
     },
   };
@@ -312,22 +309,16 @@ function badRequests(run: string): BadRequest[] {
       Buffer.alloc(2 * MAX_VALUE_BYTES, 'x'),
       [400, 411],
     ),
-    refused(
-      'Content-Length: abc',
-      k('non-numeric'),
-      put(k('non-numeric'), 'Content-Length: abc\r\n'),
-      'hello',
-      [400, 411],
-    ),
+    refused('Content-Length: abc', k('abc'), put(k('abc'), 'Content-Length: abc\r\n'), 'hello', [400, 411]),
     refused('Content-Length: 1e3', k('exponent'), put(k('exponent'), 'Content-Length: 1e3\r\n'), 'hello', [400, 411]),
     refused('a PUT without Content-Length', k('no-length'), put(k('no-length'), ''), 'hello', [411, 400]),
     {
-      name: 'Content-Length over the 1 MiB limit',
+      name: `Content-Length: ${MAX_VALUE_BYTES + 1}, over the 1 MiB limit`,
       async run(c, deadline) {
-        // Only the head is sent: a 413 must come without the body, which is never read.
+        // Only the head is sent: the 413 must come without the body, which is never read.
         const key = k('too-large');
         const outcome = await rawRequest(c.pods[0].port, put(key, `Content-Length: ${MAX_VALUE_BYTES + 1}\r\n`), 3_000);
-        const problems = statusProblem(`Content-Length: ${MAX_VALUE_BYTES + 1} (the body not sent)`, outcome, [413]);
+        const problems = statusProblem('with the body not sent, ', outcome, [413]);
         const stored = await c.call(c.pods[1], 'GET', key, deadline);
         if (!answered(stored, 404))
           problems.push(`afterwards GET /kv/${key} answered ${describe(stored)}, expected 404`);
@@ -339,6 +330,7 @@ function badRequests(run: string): BadRequest[] {
       async run(c, deadline) {
         const key = k('chunked');
         const parts = [Buffer.from('hello '), crypto.randomBytes(300), Buffer.from(' world')];
+        const sent = Buffer.concat(parts);
         const outcome = await rawRequest(
           c.pods[0].port,
           Buffer.concat([Buffer.from(put(key, 'Transfer-Encoding: chunked\r\n')), chunked(parts)]),
@@ -347,18 +339,12 @@ function badRequests(run: string): BadRequest[] {
         const status = outcome.answer?.status;
         const stored = await c.call(c.pods[2], 'GET', key, deadline);
         if (status === 411)
-          return answered(stored, 404)
-            ? []
-            : [`a refused chunked PUT (411) stored something: GET answered ${describe(stored)}`];
+          return answered(stored, 404) ? [] : [`refused with 411 but stored: GET answered ${describe(stored)}`];
         if (status !== 201 && status !== 200)
-          return [
-            `a chunked PUT answered ${outcome.answer ? status : outcome.error}: expected 201 (decoded and stored) or 411`,
-          ];
-        return answered(stored, 200, Buffer.concat(parts))
+          return [`answered ${outcome.answer ? status : outcome.error}; expected 201 (decoded and stored) or 411`];
+        return answered(stored, 200, sent)
           ? []
-          : [
-              `a chunked PUT answered ${status} but GET /kv/${key} returned ${describe(stored)}, not the ${Buffer.concat(parts).length} bytes sent in 3 chunks`,
-            ];
+          : [`answered ${status}, but GET returned ${describe(stored)}, not the ${sent.length} bytes sent in 3 chunks`];
       },
     },
     refused(
@@ -369,24 +355,23 @@ function badRequests(run: string): BadRequest[] {
       [413, 411],
     ),
     {
-      name: 'a query string',
+      name: 'a query string (PUT /kv/<key>?version=2)',
       async run(c, deadline) {
         const key = k('query');
         const data = value('query');
-        const problems: string[] = [];
         const target = `/kv/${key}?version=2`;
-        const stored = await attempt(
-          request(c.pods[0].port, 'PUT', target, Math.min(deadline, Date.now() + REQUEST_MS), data),
-        );
+        const until = () => Math.min(deadline, Date.now() + REQUEST_MS);
+        const stored = await attempt(request(c.pods[0].port, 'PUT', target, until(), data));
         if (!is2xx(stored)) return [`PUT ${target} answered ${describe(stored)}, expected 201`];
+        const problems: string[] = [];
         for (const [pod, urlPath] of [
           [c.pods[1], `/kv/${key}`],
           [c.pods[2], `/kv/${key}?other=1`],
         ] as const) {
-          const got = await attempt(request(pod.port, 'GET', urlPath, Math.min(deadline, Date.now() + REQUEST_MS)));
+          const got = await attempt(request(pod.port, 'GET', urlPath, until()));
           if (!answered(got, 200, data))
             problems.push(
-              `after PUT ${target}, GET ${urlPath} through ${pod.name} answered ${describe(got)}: the query string must not be part of the key`,
+              `GET ${urlPath} through ${pod.name} answered ${describe(got)}: the query is not part of the key`,
             );
         }
         return problems;
@@ -399,7 +384,7 @@ function badRequests(run: string): BadRequest[] {
   ];
 }
 
-/** A PUT and a GET of a bad key both get a 400 whose body talks about the key; nothing is stored. */
+/** A PUT and a GET of a bad key, through two pods, each get a 400 whose body talks about the key. */
 function clearRefusal(name: string, target: string): BadRequest {
   return {
     name,
@@ -408,24 +393,24 @@ function clearRefusal(name: string, target: string): BadRequest {
       for (const pod of [c.pods[0], c.pods[1]]) {
         const head = `PUT ${target} HTTP/1.1\r\n${HOST}Content-Length: 5\r\n\r\nhello`;
         const putOutcome = await rawRequest(pod.port, head, REQUEST_MS);
-        problems.push(...statusProblem(`${name}: PUT through ${pod.name}`, putOutcome, [400]));
+        problems.push(...statusProblem(`PUT through ${pod.name} `, putOutcome, [400]));
         if (putOutcome.answer?.status === 400 && !/key/i.test(putOutcome.answer.body.toString('utf8')))
-          problems.push(`${name}: the 400 does not say what is wrong with the key: ${short(putOutcome.answer.body)}`);
+          problems.push(`the 400 does not say what is wrong with the key: ${short(putOutcome.answer.body)}`);
         const getOutcome = await rawRequest(pod.port, `GET ${target} HTTP/1.1\r\n${HOST}\r\n`, REQUEST_MS);
-        problems.push(...statusProblem(`${name}: GET through ${pod.name}`, getOutcome, [400]));
+        problems.push(...statusProblem(`GET through ${pod.name} `, getOutcome, [400]));
       }
       return problems;
     },
   };
 }
 
+/** One finding per bad request that did not get its answer, naming the request. */
 async function badRequestsCheck(c: Cluster, deadline: number): Promise<Finding[]> {
-  const run = crypto.randomBytes(3).toString('hex');
-  const cases = badRequests(run);
-  const problems = await Promise.all(
-    cases.map(b => b.run(c, deadline).catch(err => [`${b.name}: ${errorMessage(err)}`])),
+  const cases = badRequests(crypto.randomBytes(3).toString('hex'));
+  const problems = await Promise.all(cases.map(b => b.run(c, deadline).catch(err => [errorMessage(err)])));
+  return cases.flatMap((b, i) =>
+    problems[i].length ? [{ file: APP_FILE, message: `${b.name}: ${[...new Set(problems[i])].join('; ')}` }] : [],
   );
-  return findingsOf(problems.flat());
 }
 
 // ---- app-replicas-restart
@@ -620,11 +605,12 @@ function ownedKeys(c: Cluster, kept: Map<string, Buffer>): Map<Pod, string[]> {
   return owned;
 }
 
-function statusProblem(name: string, outcome: RawOutcome, allowed: number[]): string[] {
-  if (!outcome.answer) return [`${name}: no answer (${outcome.error}); expected ${allowed.join(' or ')}`];
+/** `label` prefixes "answered" / "got no answer" ("PUT through verify-1 answered …"). */
+function statusProblem(label: string, outcome: RawOutcome, allowed: number[]): string[] {
+  if (!outcome.answer) return [`${label}got no answer (${outcome.error}); expected ${allowed.join(' or ')}`];
   if (!allowed.includes(outcome.answer.status))
     return [
-      `${name}: answered ${outcome.answer.status} ${short(outcome.answer.body)}; expected ${allowed.join(' or ')}`,
+      `${label}answered ${outcome.answer.status} ${short(outcome.answer.body)}; expected ${allowed.join(' or ')}`,
     ];
   return [];
 }
