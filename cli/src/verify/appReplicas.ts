@@ -111,8 +111,18 @@ export async function checkAppReplicas(dir: string, timeoutMs = 45_000): Promise
       timed(() => forwardCheck(cluster, deadline)),
       timed(() => badRequestsCheck(cluster, deadline)),
     ]);
-    const [restart, restartMs] = await timed(() => restartCheck(cluster, forward.kept, deadline));
-    const [graceful, gracefulMs] = await timed(() => gracefulShutdownCheck(cluster, forward.kept, deadline));
+    // The pod holding most keys is killed; another one holding keys is stopped gracefully, and
+    // its preStop hook (a python start) runs while the first one is down and restarting.
+    const owned = ownedKeys(cluster, forward.kept);
+    const keysOf = (p: Pod) => owned.get(p) ?? [];
+    const [victim, ...rest] = [...pods].sort((x, y) => keysOf(y).length - keysOf(x).length);
+    const stopping = rest.find(p => keysOf(p).length > 0) ?? victim;
+    const early = stopping !== victim ? preStop(cluster, stopping, deadline) : undefined;
+    const [restart, restartMs] = await timed(() => restartCheck(cluster, forward.kept, victim, deadline));
+    const hook = early ?? preStop(cluster, stopping, deadline);
+    const [graceful, gracefulMs] = await timed(() =>
+      gracefulShutdownCheck(cluster, forward.kept, stopping, hook, deadline),
+    );
     return {
       'app-replicas-forward': result(forward.findings, forwardMs),
       'app-bad-requests': result(bad, badMs),
@@ -415,10 +425,9 @@ async function badRequestsCheck(c: Cluster, deadline: number): Promise<Finding[]
 
 // ---- app-replicas-restart
 
-async function restartCheck(c: Cluster, kept: Map<string, Buffer>, deadline: number): Promise<Finding[]> {
+async function restartCheck(c: Cluster, kept: Map<string, Buffer>, victim: Pod, deadline: number): Promise<Finding[]> {
   const problems: string[] = [];
   const owned = ownedKeys(c, kept);
-  const victim = [...c.pods].sort((x, y) => (owned.get(y)?.length ?? 0) - (owned.get(x)?.length ?? 0))[0];
   const victimKeys = owned.get(victim) ?? [];
   if (!victimKeys.length) return findingsOf(['no pod holds any of the values written (see app-replicas-forward)']);
 
@@ -473,36 +482,38 @@ async function restartCheck(c: Cluster, kept: Map<string, Buffer>, deadline: num
 
 // ---- app-graceful-shutdown
 
+/** The StatefulSet's preStop hook, run on `pod` as the kubelet would: the command, or what went wrong. */
+async function preStop(c: Cluster, pod: Pod, deadline: number): Promise<{ command?: string[]; problem?: string }> {
+  const command = preStopCommand(c.dir);
+  if (typeof command === 'string') return { problem: command };
+  const problem = await runHook(c, pod, command, deadline);
+  return problem ? { problem } : { command };
+}
+
 async function gracefulShutdownCheck(
   c: Cluster,
   kept: Map<string, Buffer>,
+  pod: Pod,
+  hook: Promise<{ command?: string[]; problem?: string }>,
   deadline: number,
 ): Promise<{ findings: Finding[]; note?: string }> {
   const problems: string[] = [];
-  const owned = ownedKeys(c, kept);
-  const pod = c.pods.find(p => (owned.get(p)?.length ?? 0) > 0);
-  if (!pod) return { findings: findingsOf(['no pod holds any of the values written (see app-replicas-forward)']) };
-  const key = owned.get(pod)![0];
+  const key = ownedKeys(c, kept).get(pod)?.[0];
+  if (!key) return { findings: findingsOf(['no pod holds any of the values written (see app-replicas-forward)']) };
   const before = kept.get(key)!;
 
-  // 1. The StatefulSet's preStop hook, run as the kubelet would, turns readiness false while data is still served.
-  const hook = preStopCommand(c.dir);
-  if (typeof hook === 'string') problems.push(hook);
+  // 1. After the preStop hook readiness is false, while data is still served.
+  const { command, problem } = await hook;
+  if (problem) problems.push(problem);
   else {
-    const ran = await runHook(c, pod, hook, deadline);
-    if (ran) problems.push(ran);
-    else {
-      const ready = await attempt(request(pod.port, 'GET', '/readyz', Math.min(deadline, Date.now() + REQUEST_MS)));
-      if (answered(ready, 200))
-        problems.push(
-          `after the preStop hook (${hook.join(' ')}) ${pod.name} still answers /readyz 200: the Services would keep routing to a stopping pod`,
-        );
-      const still = await c.call(pod, 'GET', key, deadline);
-      if (!answered(still, 200, before))
-        problems.push(
-          `during the preStop pause ${pod.name} stopped serving: GET /kv/${key} answered ${describe(still)}`,
-        );
-    }
+    const ready = await attempt(request(pod.port, 'GET', '/readyz', Math.min(deadline, Date.now() + REQUEST_MS)));
+    if (answered(ready, 200))
+      problems.push(
+        `after the preStop hook (${command!.join(' ')}) ${pod.name} still answers /readyz 200: the Services would keep routing to a stopping pod`,
+      );
+    const still = await c.call(pod, 'GET', key, deadline);
+    if (!answered(still, 200, before))
+      problems.push(`during the preStop pause ${pod.name} stopped serving: GET /kv/${key} answered ${describe(still)}`);
   }
 
   // 2. SIGTERM in the middle of a slow upload of a key that pod owns.
@@ -510,7 +521,7 @@ async function gracefulShutdownCheck(
   const conn = rawConnect(pod.port, 10_000);
   await conn.write(`PUT /kv/${encodeURIComponent(key)} HTTP/1.1\r\n${HOST}Content-Length: ${upload.length}\r\n\r\n`);
   await conn.write(upload.subarray(0, 16 * 1024));
-  await sleep(200);
+  await sleep(100);
   const termAt = Date.now();
   pod.proc!.child.kill('SIGTERM');
   await sleep(300);
