@@ -199,6 +199,48 @@ describe('requests just inside the rules are served', () => {
   });
 });
 
+test('a write fsyncs the file, renames it, then fsyncs the folder; a delete fsyncs the folder after the unlink', () => {
+  // The order of the system calls is the durability promise; trace them from inside python.
+  const trace = `
+import json, os, sys
+import app
+seen, paths = [], {}
+real = dict(open=os.open, fsync=os.fsync, replace=os.replace, unlink=os.unlink)
+def traced_open(path, flags, *rest):
+    fd = real["open"](path, flags, *rest)
+    paths[fd] = path
+    return fd
+def traced_fsync(fd):
+    seen.append(["fsync", os.path.basename(paths.get(fd, "?"))])
+    real["fsync"](fd)
+def traced_replace(src, dst):
+    seen.append(["rename", os.path.basename(dst)])
+    real["replace"](src, dst)
+def traced_unlink(path):
+    seen.append(["unlink", os.path.basename(path)])
+    real["unlink"](path)
+os.open, os.fsync, os.replace, os.unlink = traced_open, traced_fsync, traced_replace, traced_unlink
+os.makedirs(app.KV_DIR, exist_ok=True)
+digest = app.digest_of("k")
+app.write_atomically(app.blob_path(digest), b"v")
+app.delete_blob(digest)
+print(json.dumps([[op, "<digest>" if name == digest else ("<tmp>" if name.startswith(".tmp-") else name)] for op, name in seen]))
+`;
+  const run = spawnSync(python, ['-c', trace], {
+    cwd: dir,
+    env: { ...process.env, DATA_DIR: path.join(tmp, 'fsync') },
+    encoding: 'utf8',
+  });
+  expect(run.stderr).toBe('');
+  expect(JSON.parse(run.stdout)).toEqual([
+    ['fsync', '<tmp>'],
+    ['rename', '<digest>'],
+    ['fsync', 'kv'],
+    ['unlink', '<digest>'],
+    ['fsync', 'kv'],
+  ]);
+});
+
 describe('stopping', () => {
   test('prestop turns readiness false while values are still served; SIGTERM lets an upload in flight finish', async () => {
     const dataDir = path.join(tmp, 'stopping');

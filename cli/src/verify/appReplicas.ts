@@ -242,10 +242,18 @@ async function forwardCheck(c: Cluster, deadline: number): Promise<{ findings: F
         if (!is2xx(put)) problems.push(`PUT /kv/${key} through ${via.name} answered ${describe(put)}, expected 201`);
         return is2xx(put);
       };
+      const folders = (data: Buffer) => c.holders(data).map(p => p.name);
       if (!(await write(a, first))) return;
+      // Where a value lands must not depend on the pod it was written through: one owner per key.
+      const firstIn = folders(first);
       if (!(await expectRead([b, z], first, `after a PUT through ${a.name}`))) return;
       if (!(await write(b, second))) return;
       replaced.push(first);
+      const secondIn = folders(second);
+      if (firstIn.length !== 1 || secondIn.join() !== firstIn.join())
+        problems.push(
+          `the value of ${key} written through ${a.name} went to [${firstIn.join(', ')}]'s folder, the one written through ${b.name} to [${secondIn.join(', ')}]'s: each key must have exactly one owning pod`,
+        );
       if (!(await expectRead([a, b, z], second, `after ${b.name} replaced the value written through ${a.name}`)))
         return;
       if (i % 2 === 0) {
