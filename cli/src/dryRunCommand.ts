@@ -107,8 +107,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   say(
     `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
   );
-  // One embedded backend for every values file, started on first use.
-  let scaffolder: Promise<EmbeddedScaffolder> | undefined;
+  let scaffolder: EmbeddedScaffolder | undefined;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
       return postDryRun(
@@ -123,40 +122,40 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     }
     if (!scaffolder) {
       const started = Date.now();
-      scaffolder = startEmbeddedScaffolder();
-      scaffolder.then(
-        () => say(`Started the embedded scaffolder in ${Date.now() - started} ms`),
-        () => undefined,
-      );
+      scaffolder = await startEmbeddedScaffolder();
+      say(`Started the embedded scaffolder in ${Date.now() - started} ms`);
     }
-    return (await scaffolder).dryRun(bundle, values);
+    return scaffolder.dryRun(bundle, values);
   };
 
-  // The values files run concurrently (rendering, the kustomize builds and the
-  // app runs overlap); each one's report is printed whole, in the given order.
-  const runs = valuesFiles.map(valuesFile => {
-    const lines: string[] = [];
-    const done = runOne({
-      valuesFile,
-      bundle,
-      dryRun,
-      opts,
-      cwd,
-      verifyConfig,
-      multiple: valuesFiles.length > 1,
-      say: text => lines.push(text),
-    });
-    return { lines, done };
-  });
-  const results: ValuesFileResult[] = [];
+  // Rendering goes through the one scaffolder, file after file; each file's verification
+  // (kustomize builds, app processes on their own free ports) runs while the next renders.
+  // Each file's output is kept and printed in order.
+  const runs: Array<{ lines: string[]; result: Promise<ValuesFileResult> }> = [];
+  const verifying = new Map<string, Promise<unknown>>();
   try {
-    for (const run of runs) {
-      results.push(await run.done);
-      if (run.lines.length) say(run.lines.join('\n'));
+    for (const valuesFile of valuesFiles) {
+      const lines: string[] = [];
+      const { finished } = await runOne({
+        valuesFile,
+        bundle,
+        dryRun,
+        opts,
+        cwd,
+        verifyConfig,
+        multiple: valuesFiles.length > 1,
+        verifying,
+        say: text => lines.push(text),
+      });
+      runs.push({ lines, result: finished });
     }
   } finally {
-    await Promise.allSettled(runs.map(run => run.done));
-    await scaffolder?.then(s => s.stop()).catch(() => undefined);
+    await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+  }
+  const results: ValuesFileResult[] = [];
+  for (const run of runs) {
+    results.push(await run.result);
+    say(run.lines.join('\n'));
   }
 
   const ok = results.every(r => r.ok);
@@ -168,6 +167,10 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   return ok ? 0 : 1;
 }
 
+/**
+ * Renders one values file and writes the repository; resolves once rendered,
+ * with `finished`: the result once verified.
+ */
 async function runOne(args: {
   valuesFile: string;
   bundle: TemplateBundle;
@@ -176,92 +179,104 @@ async function runOne(args: {
   cwd: string;
   verifyConfig?: VerifyConfig;
   multiple: boolean;
+  /** Output folders still being verified: a later values file with the same name waits before writing. */
+  verifying: Map<string, Promise<unknown>>;
   say(text: string): void;
-}): Promise<ValuesFileResult> {
-  const { valuesFile, bundle, opts, cwd } = args;
+}): Promise<{ finished: Promise<ValuesFileResult> }> {
+  const { valuesFile, bundle, opts, cwd, say } = args;
   const label = displayPath(cwd, valuesFile);
+  say(`\n== ${label}`);
   const started = Date.now();
   const result: ValuesFileResult = { valuesFile: label, ok: false, errors: [], defaulted: [], files: [], steps: [] };
   const timing = (result.timing = { renderMs: 0, verifyMs: 0, totalMs: 0 });
-  const say = (text: string) => args.say(text);
-  say(`\n== ${label}`);
-  try {
-    return await renderAndVerify();
-  } finally {
+  /** Every way out of a values file ends with its timing line. */
+  const done = (): ValuesFileResult => {
     timing.totalMs = Date.now() - started;
     say(
       `  time: ${label} rendered in ${timing.renderMs} ms, verified in ${timing.verifyMs} ms, ${timing.totalMs} ms in all`,
     );
-  }
-
-  async function renderAndVerify(): Promise<ValuesFileResult> {
-    let raw: unknown;
-    try {
-      raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
-    } catch (error) {
-      result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
-    }
-    if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-      result.errors.push(`${label} must hold a mapping of form field names to values`);
-    }
-    if (result.errors.length) {
-      say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
-      return result;
-    }
-    const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
-    result.defaulted = defaulted;
-    if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
-
-    const renderStarted = Date.now();
-    const dry = await args.dryRun(values as JsonObject);
-    timing.renderMs = Date.now() - renderStarted;
-    if (!dry.ok) {
-      result.errors = dry.errors;
-      say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
-      say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
-      return result;
-    }
-    result.steps = dry.steps.map(step => ({
-      id: step.id,
-      name: step.name,
-      log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
-    }));
-    for (const step of result.steps) {
-      const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
-      say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
-    }
-
-    const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
-    result.name = name;
-    const outDir = args.opts.out
-      ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
-      : path.resolve(cwd, 'out', name);
-    // Inside the default out/ folder we own the contents; elsewhere only with --force.
-    const replace = opts.force || !args.opts.out;
-    try {
-      await writeDryRunOutput(dry.files, outDir, replace);
-    } catch (error) {
-      result.errors.push((error as Error).message);
-      say(`  ✖ ${(error as Error).message}`);
-      return result;
-    }
-    result.outDir = displayPath(cwd, outDir);
-    result.files = dry.files.map(f => f.path).sort();
-    say(`  wrote ${result.files.length} files:`);
-    say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
-
-    if (!opts.verify) {
-      result.ok = true;
-      return result;
-    }
-    const verifyStarted = Date.now();
-    const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
-    timing.verifyMs = Date.now() - verifyStarted;
-    result.verify = report;
-    say(formatReport(report).replace(/^/gm, '  '));
-    result.ok = report.ok;
     return result;
+  };
+
+  let raw: unknown;
+  try {
+    raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
+  } catch (error) {
+    result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
   }
+  if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+    result.errors.push(`${label} must hold a mapping of form field names to values`);
+  }
+  if (result.errors.length) {
+    say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
+    return { finished: Promise.resolve(done()) };
+  }
+  const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
+  result.defaulted = defaulted;
+  if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
+
+  const renderStarted = Date.now();
+  const dry = await args.dryRun(values as JsonObject);
+  timing.renderMs = Date.now() - renderStarted;
+  if (!dry.ok) {
+    result.errors = dry.errors;
+    say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
+    say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
+    return { finished: Promise.resolve(done()) };
+  }
+  result.steps = dry.steps.map(step => ({
+    id: step.id,
+    name: step.name,
+    log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
+  }));
+  for (const step of result.steps) {
+    const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
+    say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
+  }
+
+  const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
+  result.name = name;
+  const outDir = args.opts.out
+    ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
+    : path.resolve(cwd, 'out', name);
+  // Inside the default out/ folder we own the contents; elsewhere only with --force.
+  const replace = opts.force || !args.opts.out;
+  await args.verifying.get(outDir);
+  try {
+    await writeDryRunOutput(dry.files, outDir, replace);
+  } catch (error) {
+    result.errors.push((error as Error).message);
+    say(`  ✖ ${(error as Error).message}`);
+    return { finished: Promise.resolve(done()) };
+  }
+  result.outDir = displayPath(cwd, outDir);
+  result.files = dry.files.map(f => f.path).sort();
+  say(`  wrote ${result.files.length} files:`);
+  say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
+
+  if (!opts.verify) {
+    result.ok = true;
+    return { finished: Promise.resolve(done()) };
+  }
+  const verifyStarted = Date.now();
+  const finished = verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp })
+    .then(
+      report => {
+        result.verify = report;
+        say(formatReport(report).replace(/^/gm, '  '));
+        result.ok = report.ok;
+      },
+      error => {
+        result.errors.push(`verification failed to run: ${(error as Error).message}`);
+        say(`  ✖ ${result.errors[result.errors.length - 1]}`);
+      },
+    )
+    .then(() => {
+      timing.verifyMs = Date.now() - verifyStarted;
+      return done();
+    });
+  args.verifying.set(outDir, finished);
+  return { finished };
 }
 
 /** Relative to the working folder when inside it, absolute otherwise. */

@@ -42,6 +42,30 @@ const after: CheckInfo[] = [
     title: 'the app starts, answers /healthz and /readyz, and keeps a value across a restart',
     why: 'The skeleton promises a working stateful service: one that boots, reports readiness and persists to DATA_DIR.',
   },
+  {
+    name: 'app-replicas-forward',
+    title:
+      'as three pods (own data folders, peers on loopback through PEER_ADDRESSES), a value written, replaced or deleted through any pod is seen through every other, and is stored in exactly one folder',
+    why: 'Behind the -lb Service each request lands on any pod: without one owner per key and forwarding, a value written through one pod is a 404 through the next.',
+  },
+  {
+    name: 'app-bad-requests',
+    title:
+      'bad requests get the stated answers and store nothing: Content-Length negative or not a number (400/411), missing (411/400), over 1 MiB (413 before the body), chunked (stored exactly, or 411), query string not in the key, bad keys (400)',
+    why: 'A negative Content-Length skipped the size limit, a chunked PUT stored an empty value, and /kv/a?x=1 was another key than /kv/a: requests a client or proxy really sends.',
+  },
+  {
+    name: 'app-replicas-restart',
+    title:
+      'a pod killed with SIGKILL and restarted on its data folder serves its keys again, never reports them missing while down, and removes leftover temporary files at start',
+    why: 'Pods crash and get rescheduled: a key must survive that and never be reported as absent just because its pod is away.',
+  },
+  {
+    name: 'app-graceful-shutdown',
+    title:
+      "the StatefulSet's preStop hook turns readiness false; on SIGTERM during a slow upload the pod stops accepting connections, the upload completes with 201 and is readable or fails with nothing stored, and the pod exits",
+    why: 'Every rollout and node drain stops pods with SIGTERM: a write that got 201 must be on disk, and clients must not be routed to a pod that is going away.',
+  },
 ];
 
 export const CHECKS: CheckInfo[] = [

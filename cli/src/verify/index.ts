@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkAppReplicas, REPLICA_CHECK_NAMES, ReplicaOutcomes } from './appReplicas';
 import { checkAppRuns } from './appRun';
 import { checkCatalogEntity } from './catalogEntity';
 import { CHECKS } from './checks';
@@ -36,7 +37,8 @@ const BUILD_DEPENDENTS = ['kustomize-build', 'kubernetes-schema', ...POLICY_RULE
 /**
  * Verifies a generated repository in `dir`.
  * - `config`: checks switched off by name, each with a reason (see loadVerifyConfig).
- * - `runApp` (default true): start `python3 app.py` and exercise it (app-runs).
+ * - `runApp` (default true): start `python3 app.py` and exercise it (app-runs), and as three
+ *   pods (app-replicas-forward, app-bad-requests, app-replicas-restart, app-graceful-shutdown).
  * - `kustomize`: 'auto' (kubectl, else kustomize, from PATH) or the path of a kubectl or kustomize binary.
  * Throws only for a missing directory or an invalid config; every other problem is a finding.
  */
@@ -44,6 +46,7 @@ export async function verifyGeneratedRepo(
   dir: string,
   options?: { config?: VerifyConfig; runApp?: boolean; kustomize?: 'auto' | string },
 ): Promise<VerifyReport> {
+  const startedAt = Date.now();
   const root = path.resolve(dir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new Error(`${dir} is not a directory`);
   const config = validateVerifyConfig(options?.config ?? {}, 'options.config');
@@ -59,18 +62,35 @@ export async function verifyGeneratedRepo(
   const kustomize = needBuilds ? resolveKustomize(options?.kustomize ?? 'auto') : undefined;
   const buildsPromise: Promise<OverlayBuild[] | undefined> =
     kustomize && 'tool' in kustomize ? buildOverlays(root, kustomize.tool) : Promise.resolve(undefined);
+  const crashed = (err: unknown): CheckOutcome => ({
+    status: 'fail',
+    findings: [{ file: 'app.py', message: `could not run the app: ${errorMessage(err)}` }],
+  });
+  const notRun: CheckOutcome = { status: 'skip', findings: [], reason: 'not run: runApp is false' };
+  const appStartedAt = Date.now();
   let appPromise: Promise<CheckOutcome> | undefined;
   if (!offReason('app-runs')) {
     if (options?.runApp === false) {
       requestedSkips.add('app-runs');
-      appPromise = Promise.resolve({ status: 'skip', findings: [], reason: 'not run: runApp is false' });
+      appPromise = Promise.resolve(notRun);
     } else {
-      appPromise = checkAppRuns(root).catch(err => ({
-        status: 'fail',
-        findings: [{ file: 'app.py', message: `could not run the app: ${errorMessage(err)}` }],
-      }));
+      appPromise = checkAppRuns(root)
+        .then(outcome => ({ ...outcome, durationMs: Date.now() - appStartedAt }))
+        .catch(crashed);
     }
   }
+  // The three-process checks share their processes: one run, whichever of them are on.
+  let replicasPromise: Promise<ReplicaOutcomes> | undefined;
+  if (REPLICA_CHECK_NAMES.some(name => !offReason(name))) {
+    if (options?.runApp === false) {
+      REPLICA_CHECK_NAMES.forEach(name => requestedSkips.add(name));
+    } else {
+      replicasPromise = checkAppReplicas(root).catch(
+        err => Object.fromEntries(REPLICA_CHECK_NAMES.map(name => [name, crashed(err)])) as ReplicaOutcomes,
+      );
+    }
+  }
+  const appDone = Promise.all([appPromise, replicasPromise]).then(() => Date.now() - appStartedAt);
   const builds = await buildsPromise.catch(() => undefined);
   const noBuilds =
     kustomize && 'missing' in kustomize ? `no kustomize output: ${kustomize.missing}` : 'no kustomize output';
@@ -112,6 +132,13 @@ export async function verifyGeneratedRepo(
     ['catalog-entity', () => checkCatalogEntity(parsed)],
     ['workflow-syntax', () => checkWorkflows(root, files)],
     ['app-runs', () => appPromise ?? { status: 'skip', findings: [], reason: 'not run' }],
+    ...REPLICA_CHECK_NAMES.map(
+      name =>
+        [name, async () => (replicasPromise ? (await replicasPromise)[name] : notRun)] as [
+          string,
+          () => Promise<CheckOutcome>,
+        ],
+    ),
   ]);
 
   const checks: CheckResult[] = [];
@@ -133,5 +160,12 @@ export async function verifyGeneratedRepo(
   const ok = checks.every(
     c => c.status === 'pass' || c.status === 'off' || (c.status === 'skip' && requestedSkips.has(c.name)),
   );
-  return { dir: root, ok, checks };
+  const ranApp = appPromise !== undefined || replicasPromise !== undefined;
+  const appMs = ranApp && options?.runApp !== false ? await appDone : undefined;
+  return {
+    dir: root,
+    ok,
+    checks,
+    timings: { totalMs: Date.now() - startedAt, ...(appMs !== undefined ? { appMs } : {}) },
+  };
 }

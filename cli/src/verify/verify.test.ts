@@ -96,6 +96,8 @@ type BrokenCase = {
   runApp?: boolean;
 };
 
+const REPLICA_CHECKS = ['app-replicas-forward', 'app-bad-requests', 'app-replicas-restart', 'app-graceful-shutdown'];
+
 const APP_IN_MEMORY = `
 # Broken on purpose: values live in memory only.
 _memory = {}
@@ -243,11 +245,39 @@ const cases: BrokenCase[] = [
   {
     title: 'an app.py that keeps values in memory only',
     edits: { 'app.py': t => t.replace(/\nif __name__ == "__main__":/, APP_IN_MEMORY) },
-    fails: ['app-runs'],
+    // Its pods cannot see each other's values either, nor keep them across restarts.
+    fails: ['app-runs', ...REPLICA_CHECKS],
     rule: 'app-runs',
     file: 'app.py',
     message: /did not survive a restart/,
     runApp: true,
+  },
+  {
+    title: 'an app.py whose pods answer from their own folder (no forwarding)',
+    edits: {
+      'app.py': t =>
+        t.replace(
+          '    def owner_of(self, digest):\n',
+          '    def owner_of(self, digest):\n        return self.ordinal  # broken: every pod owns every key\n',
+        ),
+    },
+    // The single-process check cannot tell; everything that reads through another pod can.
+    fails: [...REPLICA_CHECKS],
+    rule: 'app-replicas-forward',
+    file: 'app.py',
+    message: /^after a PUT through verify-\d, GET \/kv\/\S+ through verify-\d answered 404/,
+    runApp: true,
+  },
+  {
+    title: 'an overlay that scales the StatefulSet without REPLICAS',
+    edits: {
+      'deploy/overlays/prod/kustomization.yaml': t => `${t}replicas:\n  - name: my-redis\n    count: 3\n`,
+    },
+    fails: ['app-sharding-env'],
+    rule: 'app-sharding-env',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.template.spec.containers[0].env[2].value',
+    message: /REPLICAS is 1 but spec\.replicas is 3: change both together .*\[overlay prod\]$/,
   },
 ];
 

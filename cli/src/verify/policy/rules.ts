@@ -10,6 +10,7 @@ import { LOAD_BALANCER_SERVICE_SUFFIX } from '@goldenpathidp/plugin-scaffolder-b
 import { K8sObject, Finding } from '../types';
 import { asArray, isRecord } from '../util';
 import { objectLabel } from '../overlays';
+import { appShardingEnv } from './shardingEnv';
 import {
   CLUSTER_SCOPED,
   containerPorts,
@@ -753,4 +754,5 @@ export const POLICY_RULES: Rule[] = [
   pvcRetention,
   noDefaultNamespace,
   vctNoExtraLabels,
+  appShardingEnv,
 ];
