@@ -13,7 +13,7 @@ import { objectLabel } from './overlays';
 import { CheckOutcome, Finding } from './types';
 import { asArray, isRecord } from './util';
 import { matchesFilters } from './platform/githubFilters';
-import { firstDoc, outcomeOf, RepoView } from './platform/context';
+import { catalogEntity, outcomeOf, RepoView } from './platform/context';
 import { parseSelectorString } from './platform/applicationSet';
 
 const DOCKERFILE = 'Dockerfile';
@@ -202,17 +202,18 @@ export function checkCodeowners(view: RepoView): CheckOutcome {
     findings.push({ file, message: 'no "*" rule with an owner: some files have no code owner' });
     return outcomeOf(findings);
   }
-  const catalog = firstDoc(view, CATALOG_FILE);
-  const ownerRef = catalog?.spec?.owner;
-  const slug = String(catalog?.metadata?.annotations?.['github.com/project-slug'] ?? '');
+  const catalog = catalogEntity(view);
+  if ('outcome' in catalog) return findings.length ? outcomeOf(findings) : catalog.outcome;
+  const ownerRef = catalog.entity.spec?.owner;
+  const slug = String(catalog.entity.metadata?.annotations?.['github.com/project-slug'] ?? '');
   const m = typeof ownerRef === 'string' ? /^(?:([\w-]+):)?(?:([\w.-]+)\/)?([\w.-]+)$/.exec(ownerRef) : null;
   if (!m) {
-    findings.push({
-      file: CATALOG_FILE,
-      field: 'spec.owner',
-      message: `owner ${JSON.stringify(ownerRef)} is not an entity reference`,
-    });
-    return outcomeOf(findings);
+    if (findings.length) return outcomeOf(findings);
+    return {
+      status: 'skip',
+      findings: [],
+      reason: `the catalog owner ${JSON.stringify(ownerRef)} is not an entity reference (see catalog-entity)`,
+    };
   }
   const kind = (m[1] ?? 'group').toLowerCase();
   const org = slug.split('/')[0];
@@ -236,7 +237,9 @@ function navFiles(nav: unknown): string[] {
 
 /** techdocs: backstage.io/techdocs-ref points at a MkDocs site TechDocs can build. */
 export function checkTechdocs(view: RepoView): CheckOutcome {
-  const ref = firstDoc(view, CATALOG_FILE)?.metadata?.annotations?.['backstage.io/techdocs-ref'];
+  const catalog = catalogEntity(view);
+  if ('outcome' in catalog) return catalog.outcome;
+  const ref = catalog.entity.metadata?.annotations?.['backstage.io/techdocs-ref'];
   const field = 'metadata.annotations["backstage.io/techdocs-ref"]';
   if (typeof ref !== 'string' || !ref)
     return {
@@ -309,10 +312,9 @@ export function checkTechdocs(view: RepoView): CheckOutcome {
 
 /** catalog-plugin-annotations: the Kubernetes plugin's annotations find this component's objects in every overlay. */
 export function checkCatalogPluginAnnotations(view: RepoView): CheckOutcome {
-  const catalog = firstDoc(view, CATALOG_FILE);
-  if (!isRecord(catalog))
-    return { status: 'skip', findings: [], reason: 'catalog-info.yaml does not parse (see yaml-parse)' };
-  const annotations = stringMap(catalog.metadata?.annotations);
+  const catalog = catalogEntity(view);
+  if ('outcome' in catalog) return catalog.outcome;
+  const annotations = stringMap(catalog.entity.metadata?.annotations);
   const findings: Finding[] = [];
   const field = (key: string) => `metadata.annotations[${JSON.stringify(key)}]`;
   const id = annotations['backstage.io/kubernetes-id'];

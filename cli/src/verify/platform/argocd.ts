@@ -19,7 +19,7 @@ import {
   simulateApplicationSet,
   SimulatedRepository,
 } from './applicationSet';
-import { firstDoc, needPlatform, outcomeOf, overlayNames, RepoView } from './context';
+import { catalogEntity, firstDoc, needPlatform, outcomeOf, overlayNames, RepoView } from './context';
 import { callerLiteral, RELEASE_RECORD_FILE } from './delivery';
 
 /** The fields of the release record the delivery workflow writes (its set-image step; tested against it). */
@@ -92,6 +92,8 @@ function simulatedRepository(
 type Run = { appSet: K8sObject; simulation: Simulation };
 
 function simulateAll(view: RepoView, argo: ArgoObjects, delivered: boolean): Run[] | CheckOutcome {
+  const catalog = catalogEntity(view);
+  if ('outcome' in catalog) return catalog.outcome;
   const identity = repoIdentity(view);
   if (!identity)
     return {

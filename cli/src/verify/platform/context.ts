@@ -54,3 +54,15 @@ export function needPlatform(view: RepoView): CheckOutcome | undefined {
 
 export const outcomeOf = (findings: Finding[]): CheckOutcome =>
   findings.length ? { status: 'fail', findings } : { status: 'pass', findings: [] };
+
+/** The parsed catalog-info.yaml entity, or the outcome to report instead (a skip when yaml-parse reports the file). */
+export function catalogEntity(view: RepoView): { entity: Record<string, any> } | { outcome: CheckOutcome } {
+  const p = view.parsed.get('catalog-info.yaml');
+  if (!p)
+    return {
+      outcome: { status: 'fail', findings: [{ file: 'catalog-info.yaml', message: 'catalog-info.yaml is missing' }] },
+    };
+  if (!p.ok || !isRecord(p.docs[0]))
+    return { outcome: { status: 'skip', findings: [], reason: 'catalog-info.yaml does not parse (see yaml-parse)' } };
+  return { entity: p.docs[0] as Record<string, any> };
+}

@@ -14,6 +14,40 @@ import { pushStartsWorkflow } from './githubFilters';
 import { PlatformWorkflow } from './load';
 import { needPlatform, outcomeOf, overlayNames, RepoView, repoWorkflows } from './context';
 
+/** GitHub events other than push and workflow_dispatch: none of them may start a delivery. */
+const OTHER_EVENTS = new Set([
+  'branch_protection_rule',
+  'check_run',
+  'check_suite',
+  'create',
+  'delete',
+  'deployment',
+  'deployment_status',
+  'discussion',
+  'discussion_comment',
+  'fork',
+  'gollum',
+  'issue_comment',
+  'issues',
+  'label',
+  'merge_group',
+  'milestone',
+  'page_build',
+  'public',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_target',
+  'registry_package',
+  'release',
+  'repository_dispatch',
+  'schedule',
+  'status',
+  'watch',
+  'workflow_call',
+  'workflow_run',
+]);
+
 /** The file the delivery workflow writes beside each overlay's kustomization in its tag commit. */
 export const RELEASE_RECORD_FILE = 'release.yaml';
 
@@ -316,7 +350,8 @@ export function checkNoRetrigger(view: RepoView): CheckOutcome {
     });
   const triggers =
     typeof on === 'string' ? [on] : Array.isArray(on) ? on.map(String) : isRecord(on) ? Object.keys(on) : [];
-  for (const t of triggers.filter(x => x !== 'push' && x !== 'workflow_dispatch'))
+  // Unknown keys are workflow-syntax's to report.
+  for (const t of triggers.filter(x => OTHER_EVENTS.has(x)))
     findings.push({
       file: call.callerFile,
       field: fieldPath(['on', t]),

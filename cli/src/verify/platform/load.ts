@@ -6,6 +6,7 @@
  * name). The verifier reads them to check that a generated repository and the
  * platform agree.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -36,8 +37,28 @@ export type PlatformFiles = {
   workflows: PlatformWorkflow[];
 };
 
-export async function loadPlatform(dir: string, tool?: KustomizeTool): Promise<PlatformFiles> {
+/**
+ * Loads (and, with a kustomize tool, builds) the platform folder. The result is
+ * kept per folder, tool and file contents: a dry-run of several values files,
+ * or a test suite, checks many repositories against the same platform.
+ */
+export function loadPlatform(dir: string, tool?: KustomizeTool): Promise<PlatformFiles> {
   const root = path.resolve(dir);
+  const hash = crypto.createHash('sha256').update(`${root}\0${tool?.file ?? ''}`);
+  for (const f of listFiles(root)) hash.update(`\0${f}\0`).update(fs.readFileSync(path.join(root, f)));
+  const key = hash.digest('hex');
+  let loaded = cache.get(key);
+  if (!loaded) {
+    if (cache.size >= 8) cache.clear();
+    loaded = load(root, tool);
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+const cache = new Map<string, Promise<PlatformFiles>>();
+
+async function load(root: string, tool?: KustomizeTool): Promise<PlatformFiles> {
   const display = (abs: string) => path.relative(path.dirname(root), abs).split(path.sep).join('/');
   const files = listFiles(root);
 
