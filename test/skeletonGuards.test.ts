@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDryRunCommand } from '../cli/src/dryRunCommand';
-import { REPO_ROOT } from './support/rendered';
+import { EmbeddedScaffolder, startEmbeddedScaffolder } from '../cli/src/dryrun/embeddedScaffolder';
+import { loadTemplateBundle } from '../cli/src/dryrun/templateBundle';
+import { REPO_ROOT, SEED_VALUES } from './support/rendered';
 
 /** A copy of templates/ and skeleton/ with edits; every edit must change its file (null deletes it). */
 function templateCopy(edits: Record<string, (text: string) => string | null>): string {
@@ -27,6 +29,13 @@ function templateCopy(edits: Record<string, (text: string) => string | null>): s
   return path.join(dir, 'templates/stateful-app/template.yaml');
 }
 
+// One scaffolder for the file: the command renders each broken copy with it.
+let scaffolder: EmbeddedScaffolder;
+beforeAll(async () => {
+  scaffolder = await startEmbeddedScaffolder();
+}, 60_000);
+afterAll(() => scaffolder?.stop());
+
 async function dryRun(template: string): Promise<{ code: number; report: any }> {
   let stdout = '';
   const code = await runDryRunCommand({
@@ -38,6 +47,7 @@ async function dryRun(template: string): Promise<{ code: number; report: any }> 
     runApp: false,
     force: false,
     cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'guard-')),
+    scaffolder,
     stdout: t => (stdout += t),
     stderr: () => undefined,
   });
@@ -145,4 +155,37 @@ it('the unbroken template passes every check, against the same platform folder',
   const checks = report.results[0].verify.checks;
   expect(checks.filter((c: any) => c.status !== 'pass' && c.name !== 'app-runs')).toEqual([]);
   expect(code).toBe(0);
+});
+
+describe('the base domain is written once', () => {
+  const template = path.join(REPO_ROOT, 'templates/stateful-app/template.yaml');
+
+  it('appears once in the template, as the validate step input', () => {
+    const lines = fs.readFileSync(template, 'utf8').split('\n');
+    expect(lines.filter(l => l.includes('goldenpathidp.io'))).toEqual(['        baseDomain: goldenpathidp.io']);
+  });
+
+  it('changing it there moves every host, the catalog link and the task link', async () => {
+    const copy = templateCopy({
+      'templates/stateful-app/template.yaml': t =>
+        t.replace('baseDomain: goldenpathidp.io', 'baseDomain: apps.example.org'),
+    });
+    const result = await scaffolder.dryRun(loadTemplateBundle(copy), { ...SEED_VALUES, environment: 'staging' } as any);
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const everything = result.files.map(f => f.content.toString('utf8')).join('\n');
+    expect(everything).not.toContain('goldenpathidp.io');
+    expect(everything).toContain('my-redis.staging.apps.example.org');
+    expect((result.output as any).links).toEqual(
+      expect.arrayContaining([expect.objectContaining({ url: 'https://my-redis.staging.apps.example.org' })]),
+    );
+  });
+
+  it('a base domain that is not a DNS name stops the task, naming it', async () => {
+    const copy = templateCopy({
+      'templates/stateful-app/template.yaml': t => t.replace('baseDomain: goldenpathidp.io', 'baseDomain: Example_Org'),
+    });
+    const result = await scaffolder.dryRun(loadTemplateBundle(copy), SEED_VALUES as any);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.join('\n')).toMatch(/- baseDomain: "Example_Org" must be a lowercase DNS name/);
+  });
 });

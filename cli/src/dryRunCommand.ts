@@ -53,6 +53,8 @@ export type DryRunCommandOptions = {
   remote?: string;
   force: boolean;
   cwd?: string;
+  /** A running embedded scaffolder to use (and leave running), for callers that run many dry-runs. */
+  scaffolder?: EmbeddedScaffolder;
   stdout(text: string): void;
   stderr(text: string): void;
 };
@@ -118,7 +120,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   say(
     `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
   );
-  let scaffolder: EmbeddedScaffolder | undefined;
+  let scaffolder: EmbeddedScaffolder | undefined = opts.scaffolder;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
       return postDryRun(
@@ -157,7 +159,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
       results.push(result);
     }
   } finally {
-    await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+    if (!opts.scaffolder) await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
   }
 
   const ok = results.every(r => r.ok);

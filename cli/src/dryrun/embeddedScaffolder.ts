@@ -64,7 +64,7 @@ export async function postDryRun(
   secrets?: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<DryRunResult> {
-  const response = await fetch(`${apiUrl}/v2/dry-run`, {
+  const request = {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({
@@ -73,7 +73,17 @@ export async function postDryRun(
       secrets: secrets ?? {},
       directoryContents: bundle.directoryContents,
     }),
-  });
+  };
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl}/v2/dry-run`, request);
+  } catch (error) {
+    // A kept-alive connection the server closed after its idle timeout (Node's 5 s) just as
+    // it was reused fails with ECONNRESET before the request reached the server. A dry-run
+    // has no side effects: send it once more on a new connection.
+    if (!isStaleConnection(error)) throw error;
+    response = await fetch(`${apiUrl}/v2/dry-run`, request);
+  }
   const body: any = await response.json().catch(() => ({}));
   if (response.status === 200) {
     return {
@@ -102,6 +112,12 @@ export async function postDryRun(
     .filter(v => v.length >= 4);
   const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   return { ok: false, status: response.status, errors: errors.map(e => truncate(redact(e))) };
+}
+
+function isStaleConnection(error: unknown): boolean {
+  // By name, not instanceof: fetch's errors come from Node's realm, which a test sandbox may not share.
+  const code = (error as any)?.cause?.code;
+  return (error as any)?.name === 'TypeError' && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
 }
 
 /** The scaffolder quotes the offending value in its errors; a hostile megabyte is not worth printing. */
