@@ -480,6 +480,17 @@ const cases: BrokenCase[] = [
     message: /NetworkPolicy my-redis .* is not permitted by AppProject golden-path/,
   },
   {
+    title: 'a reusable workflow that is not valid GitHub Actions',
+    edits: {},
+    platformEdits: {
+      'platform-workflows/.github/workflows/stateful-delivery.yml': t => t.replace('type: number', 'type: integer'),
+    },
+    fails: ['delivery-workflow-contract'],
+    rule: 'delivery-workflow-contract',
+    file: 'platform/platform-workflows/.github/workflows/stateful-delivery.yml',
+    message: /not a valid GitHub Actions workflow/,
+  },
+  {
     title: 'a reusable workflow that needs a secret the caller does not pass',
     edits: {},
     platformEdits: {
