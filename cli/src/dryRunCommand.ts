@@ -7,6 +7,7 @@ import { applyParameterDefaults } from './dryrun/parameterDefaults';
 import { loadTemplateBundle, TemplateBundle } from './dryrun/templateBundle';
 import { formatTree, writeDryRunOutput } from './dryrun/writeOutput';
 import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from './verify';
+import { templateRepoTopics } from './verify/platform/defaults';
 
 /** The module package ships the template, the skeleton and the examples: the defaults when cwd has none. */
 const MODULE_ROOT = path.dirname(
@@ -15,6 +16,7 @@ const MODULE_ROOT = path.dirname(
 const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
 const DEFAULT_VALUES = 'examples/my-redis.yaml';
 const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
+const DEFAULT_PLATFORM = 'platform';
 /** Environment variable holding the Backstage token for --remote (never printed). */
 export const REMOTE_TOKEN_ENV = 'BACKSTAGE_TOKEN';
 
@@ -23,6 +25,9 @@ export const DRY_RUN_HELP = `golden-path dry-run [values files...] [options]
   values files        YAML or JSON form values (default: ${DEFAULT_VALUES}); several
                       files are checked with one embedded backend
   --template FILE     the template to run (default: ${DEFAULT_TEMPLATE})
+  --platform DIR      the platform folder (Argo CD objects, reusable delivery workflow)
+                      the generated repository must agree with (default: the ${DEFAULT_PLATFORM}/
+                      folder beside the template's templates/ folder, else ./${DEFAULT_PLATFORM})
   --out DIR           where to write the generated repository (default: out/<name>;
                       with several values files, DIR/<name>)
   --force             replace a non-empty --out folder
@@ -39,6 +44,7 @@ Exit status: 0 when every values file rendered and passed verification,
 export type DryRunCommandOptions = {
   valuesFiles: string[];
   template?: string;
+  platform?: string;
   out?: string;
   json: boolean;
   verify: boolean;
@@ -47,6 +53,8 @@ export type DryRunCommandOptions = {
   remote?: string;
   force: boolean;
   cwd?: string;
+  /** A running embedded scaffolder to use (and leave running), for callers that run many dry-runs. */
+  scaffolder?: EmbeddedScaffolder;
   stdout(text: string): void;
   stderr(text: string): void;
 };
@@ -77,7 +85,14 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
 
   const templateFile = resolveInput(opts.template ?? DEFAULT_TEMPLATE);
   const valuesFiles = (opts.valuesFiles.length ? opts.valuesFiles : [DEFAULT_VALUES]).map(resolveInput);
-  for (const file of [templateFile, ...valuesFiles]) {
+  // The platform folder sits beside templates/ and skeleton/ (templates/<name>/template.yaml → ../../platform).
+  const besideTemplate = path.resolve(path.dirname(templateFile), '../..', DEFAULT_PLATFORM);
+  const platformDir = opts.platform
+    ? path.resolve(cwd, opts.platform)
+    : fs.existsSync(besideTemplate)
+      ? besideTemplate
+      : resolveInput(DEFAULT_PLATFORM);
+  for (const file of [templateFile, ...valuesFiles, ...(opts.verify ? [platformDir] : [])]) {
     if (!fs.existsSync(file)) {
       opts.stderr(`golden-path: ${file} does not exist\n`);
       return 2;
@@ -107,7 +122,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   say(
     `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
   );
-  let scaffolder: EmbeddedScaffolder | undefined;
+  let scaffolder: EmbeddedScaffolder | undefined = opts.scaffolder;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
       return postDryRun(
@@ -143,6 +158,8 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
         opts,
         cwd,
         verifyConfig,
+        platformDir,
+        repoTopics: templateRepoTopics(templateFile) ?? [],
         multiple: valuesFiles.length > 1,
         verifying,
         say: text => lines.push(text),
@@ -150,7 +167,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
       runs.push({ lines, result: finished });
     }
   } finally {
-    await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+    if (!opts.scaffolder) await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
   }
   const results: ValuesFileResult[] = [];
   for (const run of runs) {
@@ -178,6 +195,8 @@ async function runOne(args: {
   opts: DryRunCommandOptions;
   cwd: string;
   verifyConfig?: VerifyConfig;
+  platformDir: string;
+  repoTopics: string[];
   multiple: boolean;
   /** Output folders still being verified: a later values file with the same name waits before writing. */
   verifying: Map<string, Promise<unknown>>;
@@ -259,7 +278,12 @@ async function runOne(args: {
     return { finished: Promise.resolve(done()) };
   }
   const verifyStarted = Date.now();
-  const finished = verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp })
+  const finished = verifyGeneratedRepo(outDir, {
+    config: args.verifyConfig,
+    runApp: opts.runApp,
+    platformDir: args.platformDir,
+    repoTopics: args.repoTopics,
+  })
     .then(
       report => {
         result.verify = report;

@@ -117,7 +117,7 @@ describe('the model', () => {
     [
       'a Kubernetes field nothing feeds',
       'deploy/base/statefulset.yaml',
-      t => t.replace('imagePullPolicy: IfNotPresent', 'imagePullPolicy: Always'),
+      t => t.replace('imagePullPolicy: Always', 'imagePullPolicy: IfNotPresent'),
       /imagePullPolicy/,
     ],
     [

@@ -33,9 +33,71 @@ const after: CheckInfo[] = [
     why: 'The catalog refuses an invalid entity: the new repository would never appear in Backstage, or appear without an owner.',
   },
   {
+    name: 'catalog-plugin-annotations',
+    title:
+      "the catalog's Kubernetes annotations (kubernetes-id, label selector, namespace) find the component's objects",
+    why: "Backstage's Kubernetes plugin shows only the objects these annotations select: a mismatch leaves the Kubernetes tab empty.",
+  },
+  {
+    name: 'techdocs',
+    title:
+      'backstage.io/techdocs-ref points at a MkDocs site (site_name, docs/index.md, every nav page, techdocs-core)',
+    why: 'TechDocs builds the Docs tab from it; a missing page or config fails that build.',
+  },
+  {
+    name: 'codeowners',
+    title: 'CODEOWNERS gives every file to the catalog owner',
+    why: 'Code owners are asked to review every change, promotions to prod included; an owner who is not the catalog owner reviews nothing they own.',
+  },
+  {
+    name: 'base-image-pinned',
+    title: 'the Dockerfile base image is pinned by digest or an exact version tag',
+    why: 'A floating tag (3.12-slim, latest) gives two builds of the same commit different bases: what was tested is not what ships.',
+  },
+  {
+    name: 'image-metadata',
+    title:
+      'the image carries OCI labels (title, source, revision, base.name) and a .dockerignore keeps the build context lean',
+    why: 'The labels trace a running image to its commit and base; without .dockerignore the Git history and local files are sent to the build.',
+  },
+  {
     name: 'workflow-syntax',
     title: 'every GitHub Actions workflow is valid',
     why: 'GitHub does not run a workflow it cannot parse, and says so only after the push.',
+  },
+  {
+    name: 'delivery-workflow-contract',
+    title:
+      "the thin caller and the platform's reusable delivery workflow agree on inputs, secrets, outputs, permissions, environments and the image name",
+    why: 'GitHub refuses a call with an undeclared input or more permissions than granted only when the run starts; a wrong image name means the new tag never reaches the pods.',
+  },
+  {
+    name: 'delivery-no-retrigger',
+    title: "the delivery workflow's tag commit cannot start another delivery, and only main or a manual run delivers",
+    why: 'The tag commit is pushed with a token that starts workflows: unless deploy/** is ignored, every delivery starts the next one.',
+  },
+  {
+    name: 'argocd-schema',
+    title:
+      "the platform's Argo CD objects, and the Applications they make for this repository, match the Argo CD CRD schemas",
+    why: 'Argo CD drops unknown fields and refuses invalid objects: a misspelt sync option is silently ignored.',
+  },
+  {
+    name: 'argocd-wiring',
+    title:
+      "the ApplicationSet picks this repository up and deploys each delivered overlay as one Application its AppProject permits, found by the catalog's argocd annotation",
+    why: 'Otherwise the repository is never deployed, lands in the wrong namespace or cluster, is refused by the project, or is invisible in Backstage.',
+  },
+  {
+    name: 'argocd-stateful-sync',
+    title:
+      'the sync policy suits a StatefulSet with volumes: volumeClaimTemplates ignored and respected, server-side apply, no pruned PVCs, workloads kept when the ApplicationSet goes',
+    why: 'volumeClaimTemplates are immutable: applying a changed size fails every sync; a pruned PVC is lost data.',
+  },
+  {
+    name: 'overlays-await-build',
+    title: 'no overlay is deployed before the delivery workflow built and recorded an image for it',
+    why: 'An overlay deployed with a tag nobody built sits in ImagePullBackOff.',
   },
   {
     name: 'app-runs',
