@@ -186,6 +186,10 @@ it('verifies values files side by side, one after the other when they write the 
     ['dev.yaml', true],
     ['prod.yaml', true],
   ]);
+  // owner "a" is not an organization the sample platform scans: the wiring is still checked, with a note.
+  const wiring = run.json.results[0].verify.checks.find((c: any) => c.name === 'argocd-wiring');
+  expect(wiring.status).toBe('pass');
+  expect(wiring.note).toMatch(/scan goldenpathidp, not a: checked as goldenpathidp\/b; add a to platform\/argocd/);
   // Both verified (the second write waits for the first verification); the folder ends with the last.
   expect(fs.readFileSync(path.join(cwd, 'out/twin/deploy/base/statefulset.yaml'), 'utf8')).toMatch(/replicas: 3/);
 });

@@ -10,7 +10,7 @@ import { OverlayBuild, OVERLAYS_DIR } from '../kustomize';
 import { objectLabel } from '../overlays';
 import { CLUSTER_SCOPED, kindIs, nameOf, podTemplates, containers, stringMap } from '../policy/k8s';
 import { CheckOutcome, Finding, K8sObject } from '../types';
-import { asArray } from '../util';
+import { asArray, isRecord } from '../util';
 import { filterPatternRegExp } from './githubFilters';
 import {
   parseSelectorString,
@@ -91,10 +91,47 @@ function simulatedRepository(
 
 type Run = { appSet: K8sObject; simulation: Simulation };
 
+/** Every GitHub organization the ApplicationSets' SCM-provider generators scan (matrix/merge children included). */
+function scannedOrganizations(appSets: K8sObject[]): string[] {
+  const found = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (isRecord(value)) {
+      const org = value.scmProvider?.github?.organization;
+      if (typeof org === 'string' && org) found.add(org);
+      Object.values(value).forEach(walk);
+    }
+  };
+  appSets.forEach(a => walk(a.spec?.generators));
+  return [...found];
+}
+
+/**
+ * The repository Argo CD would be asked about. Which organization a platform
+ * scans is deployment data that lives in platform/, while the owner comes from
+ * the form: a repository of an organization the sample platform does not scan
+ * is checked as if it were in the first scanned one (everything else about the
+ * wiring still has to hold), with a note saying what to add before delivering.
+ */
+function simulatedIdentity(
+  view: RepoView,
+  argo: ArgoObjects,
+): { owner: string; name: string; note?: string } | undefined {
+  const identity = repoIdentity(view);
+  if (!identity) return undefined;
+  const scanned = scannedOrganizations(argo.objects.filter(o => kindIs(o, 'ApplicationSet')));
+  if (scanned.length === 0 || scanned.some(org => org.toLowerCase() === identity.owner.toLowerCase())) return identity;
+  return {
+    owner: scanned[0],
+    name: identity.name,
+    note: `the platform's ApplicationSets scan ${scanned.join(', ')}, not ${identity.owner}: checked as ${scanned[0]}/${identity.name}; add ${identity.owner} to platform/argocd before delivering from it`,
+  };
+}
+
 function simulateAll(view: RepoView, argo: ArgoObjects, delivered: boolean): Run[] | CheckOutcome {
   const catalog = catalogEntity(view);
   if ('outcome' in catalog) return catalog.outcome;
-  const identity = repoIdentity(view);
+  const identity = simulatedIdentity(view, argo);
   if (!identity)
     return {
       status: 'fail',
@@ -162,7 +199,7 @@ export function checkArgoWiring(view: RepoView): CheckOutcome {
   const runs = simulateAll(view, argo, true);
   if (!Array.isArray(runs)) return runs;
   const findings: Finding[] = [];
-  const identity = repoIdentity(view)!;
+  const identity = simulatedIdentity(view, argo)!;
   const repoUrl = `https://github.com/${identity.owner}/${identity.name}`;
   const apps = runs.flatMap(r => r.simulation.applications.map(app => ({ app, appSet: r.appSet })));
   for (const { appSet, simulation } of runs)
@@ -300,7 +337,8 @@ export function checkArgoWiring(view: RepoView): CheckOutcome {
         message: `${JSON.stringify(appSelector)} does not select ${missed.map(a => `${nameOf(a.app)} (labels: ${JSON.stringify(stringMap(a.app.metadata?.labels))})`).join(', ')}`,
       });
   }
-  return outcomeOf(findings);
+  const result = outcomeOf(findings);
+  return identity.note && result.status === 'pass' ? { ...result, note: identity.note } : result;
 }
 
 /** argocd-stateful-sync: the sync policy of this repository's Applications suits a StatefulSet with volumes. */
