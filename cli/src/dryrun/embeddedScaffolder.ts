@@ -64,15 +64,23 @@ export async function postDryRun(
   secrets?: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<DryRunResult> {
-  const response = await fetch(`${apiUrl}/v2/dry-run`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({
-      template: bundle.template,
-      values,
-      secrets: secrets ?? {},
-      directoryContents: bundle.directoryContents,
-    }),
+  const send = () =>
+    fetch(`${apiUrl}/v2/dry-run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({
+        template: bundle.template,
+        values,
+        secrets: secrets ?? {},
+        directoryContents: bundle.directoryContents,
+      }),
+    });
+  // A dry-run changes nothing, so a request whose connection dropped before any answer is sent
+  // again, once: a kept-alive socket the server closes just as fetch reuses it (likely after the
+  // event loop was busy for longer than the keep-alive timeout) fails with ECONNRESET.
+  const response = await send().catch(error => {
+    if (!connectionDropped(error)) throw error;
+    return send();
   });
   const body: any = await response.json().catch(() => ({}));
   if (response.status === 200) {
@@ -102,6 +110,12 @@ export async function postDryRun(
     .filter(v => v.length >= 4);
   const redact = (text: string) => credentials.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   return { ok: false, status: response.status, errors: errors.map(e => truncate(redact(e))) };
+}
+
+/** fetch's "fetch failed" caused by the connection closing or resetting, not by a refused one or an answer. */
+function connectionDropped(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(String(code));
 }
 
 /** The scaffolder quotes the offending value in its errors; a hostile megabyte is not worth printing. */
