@@ -259,6 +259,102 @@ const cases: BrokenCase[] = [
     field: 'spec.selector["app.kubernetes.io/name"]',
     message: /alias/,
   },
+  // The policy rules' branches are in policy/rules.test.ts; these show where a finding points once
+  // kustomize has merged base, overlay and patches.
+  {
+    title: 'privilege escalation allowed in the base (every overlay, the base file)',
+    edits: {
+      'deploy/base/statefulset.yaml': t =>
+        t.replace('allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true'),
+    },
+    fails: ['pod-security'],
+    rule: 'pod-security',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
+    message: /\[overlays (?=.*dev)(?=.*test)(?=.*staging)(?=.*prod)/,
+  },
+  {
+    title: "a prod patch that requests more memory than the limit (the patched resource's file, prod only)",
+    edits: { 'deploy/overlays/prod/kustomization.yaml': t => t.replace('value: 256Mi', 'value: 1Gi') },
+    fails: ['resources-set'],
+    rule: 'resources-set',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.template.spec.containers[0].resources.requests.memory',
+    message: /requests more memory \(1Gi\) than its limit \(512Mi\) \[overlay prod\]$/,
+  },
+  {
+    title: 'an overlay kustomization that puts everything in the default namespace',
+    edits: { 'deploy/overlays/dev/kustomization.yaml': t => t.replace(/^namespace: .*$/m, 'namespace: default') },
+    fails: ['no-default-namespace'],
+    rule: 'no-default-namespace',
+    file: 'deploy/overlays/dev/kustomization.yaml',
+    field: 'namespace',
+    message: /^puts .*StatefulSet my-redis.* in the "default" namespace \[overlay dev\]$/,
+  },
+  {
+    title: 'PVCs deleted with the StatefulSet',
+    edits: { 'deploy/base/statefulset.yaml': t => t.replace('whenDeleted: Retain', 'whenDeleted: Delete') },
+    fails: ['pvc-retention'],
+    rule: 'pvc-retention',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.persistentVolumeClaimRetentionPolicy.whenDeleted',
+  },
+  {
+    title: 'a headless Service that lost clusterIP: None (the Service file, not the StatefulSet)',
+    edits: { 'deploy/base/service-headless.yaml': t => t.replace('  clusterIP: None\n', '') },
+    fails: ['headless-service-matches'],
+    rule: 'headless-service-matches',
+    file: 'deploy/base/service-headless.yaml',
+    field: 'spec.clusterIP',
+  },
+  {
+    title: 'a StatefulSet selector its pod template does not satisfy',
+    edits: {
+      'deploy/base/statefulset.yaml': t =>
+        t.replace(
+          '  selector:\n    matchLabels:\n      app.kubernetes.io/name: my-redis\n',
+          '  selector:\n    matchLabels:\n      app.kubernetes.io/name: my-redis-old\n',
+        ),
+    },
+    fails: ['selector-matches-template'],
+    rule: 'selector-matches-template',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.selector',
+  },
+  {
+    title: 'a readiness probe on a port the container does not have',
+    edits: {
+      'deploy/base/statefulset.yaml': t =>
+        t.replace(/(readinessProbe:\n\s+httpGet:\n\s+path: \/readyz\n\s+port:) app/, '$1 http'),
+    },
+    fails: ['probes-on-app-port'],
+    rule: 'probes-on-app-port',
+    file: 'deploy/base/statefulset.yaml',
+    field: 'spec.template.spec.containers[0].readinessProbe.httpGet.port',
+  },
+  {
+    title: 'an Ingress on a port the -lb Service does not expose',
+    edits: {
+      'deploy/overlays/staging/ingress.yaml': t => t.replace(/(port:\n\s+name:) http/, '$1 web'),
+    },
+    fails: ['ingress-targets-lb'],
+    rule: 'ingress-targets-lb',
+    file: 'deploy/overlays/staging/ingress.yaml',
+    field: 'spec.rules[0].http.paths[0].backend.service.port',
+    message: /not exposed by Service my-redis-lb .*\[overlay staging\]/,
+  },
+  {
+    title: 'an Ingress routing to a Service that is not the -lb entry point',
+    edits: {
+      'deploy/overlays/test/service.yaml': t => t.replace('name: my-redis-lb', 'name: my-redis-web'),
+      'deploy/overlays/test/ingress.yaml': t => t.replace('name: my-redis-lb', 'name: my-redis-web'),
+    },
+    fails: ['ingress-targets-lb'],
+    rule: 'ingress-targets-lb',
+    file: 'deploy/overlays/test/ingress.yaml',
+    field: 'spec.rules[0].http.paths[0].backend.service.name',
+    message: /not the app's entry point my-redis-lb \[overlay test\]/,
+  },
   {
     title: 'a NetworkPolicy that no longer admits the Kong namespace',
     edits: {
