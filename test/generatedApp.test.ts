@@ -10,16 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import {
-  AppProcess,
-  findPython,
-  freePorts,
-  request,
-  startApp,
-  stopAll,
-  waitReady,
-  within,
-} from '../cli/src/verify/appProcess';
+import { AppProcess, findPython, request, startApp, stopAll, waitReady, within } from '../cli/src/verify/appProcess';
+import { freePorts } from '../cli/src/util/loopbackPorts';
 import { rawConnect, rawRequest } from '../cli/src/verify/rawHttp';
 import { useSeedDryRun } from './support/seedDryRun';
 import { yamlDocs, writeFiles } from './support/rendered';

@@ -27,7 +27,7 @@ import {
   stepperLabels,
   taskSteps,
 } from './support/createForm';
-import { PostgresCluster, startPostgres } from './support/postgres';
+import { PostgresCluster, startPostgres } from '../host';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'out/browser');
 const TEMPLATE_PATH = '/create/templates/default/stateful-app';
@@ -79,7 +79,7 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
   await github?.close();
-  postgres?.stop();
+  await postgres?.stop();
 }, 60_000);
 
 function report(line: string) {

@@ -9,7 +9,6 @@ import path from 'node:path';
 import {
   AppProcess,
   findPython,
-  freePorts,
   HttpAnswer,
   request,
   startApp,
@@ -17,6 +16,7 @@ import {
   waitReady,
   within,
 } from '../../cli/src/verify/appProcess';
+import { freePorts } from '../../cli/src/util/loopbackPorts';
 
 export type LocalPod = { ordinal: number; name: string; port: number; dataDir: string; proc?: AppProcess };
 

@@ -32,7 +32,7 @@ import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import { JsonObject, JsonValue } from '@backstage/types';
 import statefulAppModule from '@goldenpathidp/plugin-scaffolder-backend-module-stateful-app';
 import crypto from 'node:crypto';
-import net from 'node:net';
+import { freePorts } from '../util/loopbackPorts';
 import { TemplateBundle } from './templateBundle';
 
 export type DryRunFile = { path: string; executable: boolean; content: Buffer };
@@ -73,7 +73,8 @@ export async function startEmbeddedScaffolder(
     extraFeatures?: Array<BackendFeature | Promise<{ default: BackendFeature }>>;
   } = {},
 ): Promise<EmbeddedScaffolder> {
-  const port = await freeLoopbackPort();
+  // The backend reads its port from config, so it is picked first.
+  const [port] = await freePorts(1);
   const token = crypto.randomBytes(24).toString('base64url');
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = new ConfigReader({
@@ -126,18 +127,6 @@ export async function startEmbeddedScaffolder(
       postDryRun(apiUrl, bundle, values, secrets, { authorization: `Bearer ${token}` }),
     stop: () => backend.stop(),
   };
-}
-
-/** A port the OS just handed out on loopback (the backend reads its port from config, so it is picked first). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function silentLogger(): RootLoggerService & LoggerService {

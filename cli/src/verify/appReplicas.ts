@@ -31,7 +31,6 @@ import {
   APP_FILE,
   AppProcess,
   findPython,
-  freePorts,
   HttpAnswer,
   killGroup,
   request,
@@ -42,6 +41,7 @@ import {
   waitReady,
   within,
 } from './appProcess';
+import { freePorts } from '../util/loopbackPorts';
 import { rawConnect, rawRequest, RawOutcome } from './rawHttp';
 import { CheckOutcome, Finding } from './types';
 import { errorMessage, isRecord } from './util';

@@ -6,7 +6,6 @@ import {
   APP_FILE,
   AppProcess,
   findPython,
-  freePorts,
   killGroup,
   request,
   startApp,
@@ -15,6 +14,7 @@ import {
   waitReady,
   within,
 } from './appProcess';
+import { freePorts } from '../util/loopbackPorts';
 import { CheckOutcome, Finding } from './types';
 import { errorMessage } from './util';
 

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_TOKEN, GithubStandin } from '../../github-standin';
-import { freePort } from './ports';
-import { PostgresCluster } from './postgres';
+import { freePort, PostgresCluster } from '../../host';
 
 /** The Backstage app fixture (installed and built by test/browser/install-app.sh). */
 export const APP_DIR = path.resolve(__dirname, '../app');
