@@ -133,6 +133,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         : caller.kind === 'app'
           ? caller.app.bot
           : undefined;
+    record.login = callerAccount?.login;
 
     // rate-limit bookkeeping (headers only; the primary limit is only ever hit through a fault)
     const rateKey = callerAccount ? `${caller.kind}:${callerAccount.login}` : 'anonymous';
@@ -175,7 +176,16 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       send(e.status, Buffer.from(JSON.stringify(errorBody(e.status, e.message, docs, e.errors))), e.headers ?? {});
 
     // injected faults come first: they model GitHub's front end failing, whatever the request
-    const fault = deps.faults.take(method, record.route, url.pathname);
+    let fault = deps.faults.take(method, record.route, url.pathname);
+    if (fault?.kind === 'hold') {
+      // unanswered until the test decides; the client may be gone by then
+      if ((await fault.gate!.hold(record)) === 'drop') {
+        record.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      fault = undefined;
+    }
     if (fault?.kind === 'reset-connection') {
       req.socket.destroy();
       return;
