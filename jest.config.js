@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The real-host suite takes minutes: `npm run test:host` (jest.host.config.js).
-  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$'],
+  // The real-host suites take minutes: `npm run test:host` (jest.host.config.js) and
+  // `npm run test:replicas:backstage` (test/backstage-replicas/jest.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$', '/test/backstage-replicas/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // jose (Backstage's real auth service) is ESM-only: Node 22 requires it natively, Jest needs it compiled.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],

@@ -31,6 +31,9 @@ const APP_JWT_ROUTES = new Set([
   '/users/{username}/installation',
 ]);
 
+/** Where a repository is created; the request records which one (tests count attempts per repository). */
+const REPO_CREATE_ROUTES = new Set(['/orgs/{org}/repos', '/user/repos']);
+
 export interface ServerDeps {
   state: StandinState;
   credentials: Credentials;
@@ -249,6 +252,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       }
     }
     if (problems.length) return sendError(new HttpError(422, `Invalid request.\n\n${problems.join('\n')}`));
+    if (method === 'POST' && REPO_CREATE_ROUTES.has(match.operation.route)) {
+      const owner = match.operation.route === '/user/repos' ? callerAccount?.login : match.params.org;
+      record.createsRepo = `${owner}/${(body as { name?: string }).name}`;
+    }
 
     const handler = deps.routes[`${method} ${match.operation.route}`];
     if (!handler) {

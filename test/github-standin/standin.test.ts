@@ -796,6 +796,20 @@ describe('faults', () => {
 });
 
 describe('request counting', () => {
+  it('records which repository a creation request asked for, and whose credentials sent it', async () => {
+    gh.resetRequests();
+    await octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-recorded' });
+    await failure(octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-recorded' }));
+    await octokit.rest.repos.createForAuthenticatedUser({ name: 'own-recorded' });
+    await client(READONLY_TOKEN).rest.repos.get({ owner: 'acme', repo: 'svc-recorded' });
+    expect(gh.requests.map(r => [r.createsRepo, r.status, r.login])).toEqual([
+      ['acme/svc-recorded', 201, 'octo-user'],
+      ['acme/svc-recorded', 422, 'octo-user'],
+      ['octo-user/own-recorded', 201, 'octo-user'],
+      [undefined, 200, 'reader'],
+    ]);
+  });
+
   it('counts by method and route template or regex', async () => {
     gh.resetRequests();
     expect(gh.requests).toHaveLength(0);

@@ -74,6 +74,8 @@ export interface RecordedRequest {
   kind?: 'git';
   /** the account the credentials belong to (user, or an App's bot); the token itself is never stored */
   login?: string;
+  /** repository creation requests: the repository asked for, `owner/name` */
+  createsRepo?: string;
 }
 
 /**
