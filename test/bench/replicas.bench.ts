@@ -14,6 +14,8 @@
  * scaffolder.taskRecovery.staleTimeout; GOLDEN_PATH_BENCH_TASKS (50) and
  * GOLDEN_PATH_BENCH_KILLS (3) the sizes.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { Timings } from '../host';
 import { ReplicaBed, Replica, TEMPLATE_REF } from '../backstage-replicas/bed';
@@ -26,18 +28,57 @@ const KILLS = Number(process.env.GOLDEN_PATH_BENCH_KILLS ?? 3);
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-type Throughput = { replicas: number; tasks: number; completed: number; seconds: number; perMinute: number };
+type Throughput = {
+  replicas: number;
+  tasks: number;
+  completed: number;
+  seconds: number;
+  perMinute: number;
+  /** Task time, created to completed: median and 90th percentile. */
+  taskMedian: number;
+  taskP90: number;
+  /** CPU the replica processes used, per completed task. */
+  cpuPerTask: number;
+};
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 async function throughput(bed: ReplicaBed, replicas: Replica[], label: string): Promise<Throughput> {
   const names = Array.from({ length: TASKS }, (_, i) => `${label}-${String(i + 1).padStart(2, '0')}`);
+  const cpuBefore = replicas.map(r => cpuSeconds(r.pid));
   const started = Date.now();
   const ids = await Promise.all(
     names.map((name, i) => replicas[i % replicas.length].api.startTask(TEMPLATE_REF, bed.values(name))),
   );
   const statuses = await waitForTasks(() => bed.api(), ids, 60 * 60_000);
   const seconds = (Date.now() - started) / 1000;
+  const cpu = replicas.reduce((sum, r, i) => sum + cpuSeconds(r.pid) - cpuBefore[i], 0);
   const completed = [...statuses.values()].filter(s => s === 'completed').length;
-  return { replicas: replicas.length, tasks: TASKS, completed, seconds, perMinute: (completed / seconds) * 60 };
+  const durations: number[] = [];
+  for (const id of ids) {
+    const task = await bed.api().json(`/api/scaffolder/v2/tasks/${id}`);
+    const done = (await taskEvents(bed.api(), id)).find(e => e.type === 'completion');
+    if (done) durations.push((Date.parse(done.createdAt) - Date.parse(task.createdAt)) / 1000);
+  }
+  durations.sort((a, b) => a - b);
+  return {
+    replicas: replicas.length,
+    tasks: TASKS,
+    completed,
+    seconds,
+    perMinute: (completed / seconds) * 60,
+    taskMedian: percentile(durations, 0.5),
+    taskP90: percentile(durations, 0.9),
+    cpuPerTask: cpu / Math.max(completed, 1),
+  };
 }
 
 type Recovery = { toRecovered: number; toCompleted: number; completed: boolean };
@@ -94,10 +135,14 @@ async function main() {
         .join(' ')}; ${LATENCY_MS} ms added to every GitHub answer; scaffolder.concurrentTasksLimit 10 per replica):`,
     );
     say('');
-    say('| replicas | tasks | completed | wall s | tasks per minute |');
-    say('| --- | --- | --- | --- | --- |');
+    say(
+      '| replicas | tasks | completed | wall s | tasks per minute | task s (median / p90) | replica CPU s per task |',
+    );
+    say('| --- | --- | --- | --- | --- | --- | --- |');
     for (const t of [one, two]) {
-      say(`| ${t.replicas} | ${t.tasks} | ${t.completed} | ${fmt(t.seconds)} | ${fmt(t.perMinute)} |`);
+      say(
+        `| ${t.replicas} | ${t.tasks} | ${t.completed} | ${fmt(t.seconds)} | ${fmt(t.perMinute)} | ${fmt(t.taskMedian)} / ${fmt(t.taskP90)} | ${fmt(t.cpuPerTask, 2)} |`,
+      );
     }
     say('');
     say(`SIGKILL of the replica running a task (staleTimeout ${STALE_SECONDS} s, recovery loop every 10 s):`);
