@@ -5,12 +5,13 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Slow suites of their own: the real host (npm run test:host, jest.host.config.js), the
   // browser tests with their Backstage app fixture (npm run test:browser) and the replica
-  // suites (npm run test:replicas).
+  // suites (npm run test:replicas: the generated app's pods, and several Backstage backends).
   testPathIgnorePatterns: [
     '/node_modules/',
     '\\.host\\.test\\.ts$',
     '<rootDir>/test/browser/',
     '<rootDir>/test/replicas/',
+    '<rootDir>/test/backstage-replicas/',
   ],
   modulePathIgnorePatterns: ['<rootDir>/test/browser/app/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },

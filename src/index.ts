@@ -17,6 +17,10 @@ export { readGithubClientOptions, DEFAULT_GITHUB_CLIENT_OPTIONS } from './github
 export type { GithubClientOptions } from './github/clientOptions';
 export { createCatalogRegisterAction, CATALOG_REGISTER_ACTION_ID } from './actions/catalogRegister';
 export type { CatalogRegisterActionOptions } from './actions/catalogRegister';
+export { createWorkspaceFingerprintAction, WORKSPACE_FINGERPRINT_ACTION_ID } from './actions/workspaceFingerprint';
+export type { WorkspaceFingerprintActionOptions } from './actions/workspaceFingerprint';
+export { readTaskRecoverySettings } from './workspace/taskRecovery';
+export type { TaskRecoverySettings } from './workspace/taskRecovery';
 
 // The platform's rules, shared with the golden-path CLI's verification suite.
 export { readStatefulAppPolicy, DEFAULT_POLICY, ENVIRONMENTS } from './validation/platformPolicy';

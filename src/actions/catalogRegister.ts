@@ -1,4 +1,5 @@
 import { BackstageCredentials, LoggerService, resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { Entity, stringifyEntityRef, ANNOTATION_ORIGIN_LOCATION } from '@backstage/catalog-model';
 import { ConflictError, InputError, isError, ResponseError, ServiceUnavailableError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -6,11 +7,14 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs/promises';
 import { validateCatalogFile } from '../catalog/entityValidation';
 import { retryWithBackoff } from '../util/retry';
+import { lostWorkspaceAdvice, readTaskRecoverySettings } from '../workspace/taskRecovery';
 
 export const CATALOG_REGISTER_ACTION_ID = 'goldenpath:catalog:register';
 
 export type CatalogRegisterActionOptions = {
   catalog: CatalogService;
+  /** The backend's config, to name its task recovery settings when the workspace lacks the file. */
+  config?: Config;
   /** Attempts at reaching the catalog before failing (it may be restarting). */
   attempts?: number;
   retryDelayMs?: number;
@@ -27,6 +31,7 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
   const attempts = options.attempts ?? 3;
   const retryDelayMs = options.retryDelayMs ?? 1000;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const recovery = readTaskRecoverySettings(options.config);
 
   return createTemplateAction({
     id: CATALOG_REGISTER_ACTION_ID,
@@ -118,7 +123,9 @@ export function createCatalogRegisterAction(options: CatalogRegisterActionOption
           ctx.logger.info(`No ${relativePath} in the workspace; nothing registered (optional)`);
           return;
         }
-        throw new InputError(`catalogInfoPath: ${relativePath} was not found in the workspace`);
+        // With task recovery on, a resumed task may have lost its whole workspace: say so.
+        const advice = recovery.enabled ? ` ${lostWorkspaceAdvice(recovery)}` : '';
+        throw new InputError(`catalogInfoPath: ${relativePath} was not found in the workspace.${advice}`);
       }
       const { entities, problems } = await validateCatalogFile(text, relativePath);
       if (problems.length) {

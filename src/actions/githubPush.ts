@@ -4,10 +4,11 @@ import { BranchProtectionInput, branchProtectionBody, checkBranchProtection } fr
 import { connectToRepository, GithubActionOptions, GithubClient, resolveGithubActionOptions } from '../github/client';
 import { githubExplanation, githubStatus } from '../github/errors';
 import { freshRepositories } from '../github/freshRepositories';
-import { treeSha } from '../github/gitObjects';
 import { resolveGithubRepo } from '../github/repoUrl';
 import { TreePusher } from '../github/treePusher';
-import { isInlineText, readWorkspaceFiles } from '../github/workspaceFiles';
+import { isInlineText } from '../github/workspaceFiles';
+import { describeMismatch, isTreeSha, readFingerprintedFiles } from '../workspace/fingerprint';
+import { lostWorkspaceAdvice, readTaskRecoverySettings } from '../workspace/taskRecovery';
 
 export const GITHUB_PUSH_ACTION_ID = 'goldenpath:github:push';
 
@@ -33,6 +34,7 @@ const UPGRADE_NEEDED = /Upgrade to GitHub Pro/i;
  */
 export function createGithubPushAction(actionOptions: GithubActionOptions) {
   const options = resolveGithubActionOptions(actionOptions);
+  const recovery = readTaskRecoverySettings(options.config);
   return createTemplateAction({
     id: GITHUB_PUSH_ACTION_ID,
     description:
@@ -50,6 +52,7 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
           '      repoUrl: ${{ parameters.repoUrl }}',
           '      defaultBranch: ${{ steps.create.output.defaultBranch }}',
           '      gitCommitMessage: Initial commit from the Stateful App golden path',
+          '      expectedTreeSha: ${{ steps.fingerprint.output.treeSha }}',
           '      requiredStatusCheckContexts: [delivery]',
         ].join('\n'),
       },
@@ -71,6 +74,13 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
         repoUrl: z => z.string().describe('Repository location: github.com?owner=<owner>&repo=<name>'),
         sourcePath: z =>
           z.string().optional().describe('Folder below the workspace to push (default: the whole workspace)'),
+        expectedTreeSha: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Git tree SHA the files to push must hash to: goldenpath:workspace:fingerprint's treeSha, recorded after rendering. A workspace that differs (one that task recovery did not restore) is refused and nothing is pushed",
+            ),
         defaultBranch: z =>
           z.string().optional().describe('Branch to create; it becomes the default branch (default main)'),
         branch: z => z.string().optional().describe('Older name of defaultBranch; give one or the other'),
@@ -171,14 +181,25 @@ export function createGithubPushAction(actionOptions: GithubActionOptions) {
       };
       checkBranchProtection(protection);
 
-      const sourceDir = getRepoSourceDirectory(ctx.workspacePath, input.sourcePath);
-      const files = await readWorkspaceFiles(sourceDir);
-      if (files.length === 0) {
+      if (input.expectedTreeSha !== undefined && !isTreeSha(input.expectedTreeSha)) {
         throw new InputError(
-          `${input.sourcePath ? `sourcePath: ${input.sourcePath}` : 'The workspace'} holds no files; refusing to push a commit with an empty tree (did the fetch step render anything?)`,
+          `expectedTreeSha: "${input.expectedTreeSha}" is not a git tree SHA (40 lowercase hex digits); pass goldenpath:workspace:fingerprint's treeSha output`,
         );
       }
-      const expectedTree = treeSha(files);
+      const sourceDir = getRepoSourceDirectory(ctx.workspacePath, input.sourcePath);
+      const { files, fingerprint } = await readFingerprintedFiles(sourceDir);
+      const where = input.sourcePath ? `sourcePath: ${input.sourcePath}` : 'The workspace';
+      if (input.expectedTreeSha !== undefined && fingerprint.treeSha !== input.expectedTreeSha) {
+        throw new InputError(
+          `expectedTreeSha: refusing to push ${owner}/${repo}: ${describeMismatch(input.expectedTreeSha, fingerprint)}. Nothing was pushed. ${lostWorkspaceAdvice(recovery)}`,
+        );
+      }
+      if (files.length === 0) {
+        throw new InputError(
+          `${where} holds no files; refusing to push a commit with an empty tree to ${owner}/${repo}. Nothing was pushed. Did the fetch step render anything? ${lostWorkspaceAdvice(recovery)}`,
+        );
+      }
+      const expectedTree = fingerprint.treeSha;
       // Decided once: binary files go up as blobs, the rest inline in the tree request.
       const binaryPaths = new Set(files.filter(f => !isInlineText(f.content)).map(f => f.path));
       ctx.logger.info(

@@ -9,7 +9,7 @@
  * available for the primary limit only on request (status: 429).
  */
 import { getSpec } from './openapi';
-import { Fault } from './types';
+import { Fault, HeldRequest, HoldOutcome, RecordedRequest } from './types';
 
 export interface FaultAnswer {
   status: number;
@@ -26,8 +26,11 @@ const NOT_READY_ROUTE = /^\/repos\/\{owner\}\/\{repo\}\/(git\/|contents\/)/;
 
 export class FaultQueue {
   private faults: Array<Fault & { remaining: number }> = [];
+  private readonly gates = new Set<NonNullable<Fault['gate']>>();
 
   inject(fault: Fault): void {
+    if (fault.kind === 'hold' && !fault.gate)
+      throw new Error('github-standin: hold a request with hold(), not inject()');
     if (typeof fault.route === 'string') {
       // a typo in a route template would silently never fire: refuse it
       const known = [...getSpec().routes.values()].some(list => list.some(r => r.route === fault.route));
@@ -38,6 +41,33 @@ export class FaultQueue {
 
   clear(): void {
     this.faults = [];
+  }
+
+  /** A 'hold' fault for the next matching request, and the handle the test steers it with. */
+  hold(filter: Pick<Fault, 'method' | 'route'>): HeldRequest {
+    let arrive!: (request: RecordedRequest) => void;
+    const arrived = new Promise<RecordedRequest>(resolve => (arrive = resolve));
+    let release: ((outcome: HoldOutcome) => void) | undefined;
+    let decided: HoldOutcome | undefined;
+    const gate: NonNullable<Fault['gate']> = {
+      hold: request => {
+        arrive(request);
+        return decided ? Promise.resolve(decided) : new Promise(resolve => (release = resolve));
+      },
+      release: outcome => {
+        decided ??= outcome;
+        release?.(decided);
+        this.gates.delete(gate);
+      },
+    };
+    this.gates.add(gate);
+    this.inject({ ...filter, kind: 'hold', gate });
+    return { arrived, process: () => gate.release('process'), drop: () => gate.release('drop') };
+  }
+
+  /** Drops every request still held (the server is closing). */
+  dropHeld(): void {
+    for (const gate of [...this.gates]) gate.release('drop');
   }
 
   /** Consumes one use of the first fault matching this request, if any. */

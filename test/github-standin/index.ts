@@ -40,6 +40,8 @@ export type {
   Fault,
   FaultKind,
   GithubStandin,
+  HeldRequest,
+  HoldOutcome,
   Permission,
   Plan,
   PropertyDefinition,
@@ -154,6 +156,9 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
     inject(fault: Fault) {
       faults.inject(fault);
     },
+    hold(filter) {
+      return faults.hold(filter);
+    },
     clearFaults() {
       faults.clear();
     },
@@ -220,6 +225,7 @@ export async function startGithubStandin(options: StandinOptions = {}): Promise<
       state.addTeam(account, slug);
     },
     async close() {
+      faults.dropHeld();
       server.closeAllConnections();
       await new Promise<void>(resolve => server.close(() => resolve()));
       fs.rmSync(root, { recursive: true, force: true });

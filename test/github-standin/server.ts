@@ -32,6 +32,9 @@ const APP_JWT_ROUTES = new Set([
   '/users/{username}/installation',
 ]);
 
+/** Where a repository is created; the request records which one (tests count attempts per repository). */
+const REPO_CREATE_ROUTES = new Set(['/orgs/{org}/repos', '/user/repos']);
+
 export interface ServerDeps {
   state: StandinState;
   credentials: Credentials;
@@ -134,6 +137,7 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         : caller.kind === 'app'
           ? caller.app.bot
           : undefined;
+    record.login = callerAccount?.login;
 
     // rate-limit bookkeeping (headers only; the primary limit is only ever hit through a fault)
     const rateKey = callerAccount ? `${caller.kind}:${callerAccount.login}` : 'anonymous';
@@ -176,7 +180,16 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       send(e.status, Buffer.from(JSON.stringify(errorBody(e.status, e.message, docs, e.errors))), e.headers ?? {});
 
     // injected faults come first: they model GitHub's front end failing, whatever the request
-    const fault = deps.faults.take(method, record.route, url.pathname);
+    let fault = deps.faults.take(method, record.route, url.pathname);
+    if (fault?.kind === 'hold') {
+      // unanswered until the test decides; the client may be gone by then
+      if ((await fault.gate!.hold(record)) === 'drop') {
+        record.status = 0;
+        req.socket.destroy();
+        return;
+      }
+      fault = undefined;
+    }
     if (fault?.kind === 'reset-connection') {
       req.socket.destroy();
       return;
@@ -245,6 +258,10 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       }
     }
     if (problems.length) return sendError(new HttpError(422, `Invalid request.\n\n${problems.join('\n')}`));
+    if (method === 'POST' && REPO_CREATE_ROUTES.has(match.operation.route)) {
+      const owner = match.operation.route === '/user/repos' ? callerAccount?.login : match.params.org;
+      record.createsRepo = `${owner}/${(body as { name?: string }).name}`;
+    }
 
     const handler = deps.routes[`${method} ${match.operation.route}`];
     if (!handler) {

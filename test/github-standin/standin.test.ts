@@ -732,6 +732,62 @@ describe('faults', () => {
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).status).toBe(200);
   });
 
+  describe('a held request', () => {
+    const gitRepo = { owner: 'acme', repo: 'svc-git' };
+    const BLOBS = '/repos/{owner}/{repo}/git/blobs';
+    const stored = (content: string) => {
+      const sha = execFileSync('git', ['hash-object', '--stdin'], { input: content, encoding: 'utf8' }).trim();
+      try {
+        git(['cat-file', '-e', sha], gh.gitDir('acme', 'svc-git'));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('stays unanswered until the test lets GitHub do the work', async () => {
+      gh.resetRequests();
+      const held = gh.hold({ method: 'POST', route: BLOBS });
+      const answer = octokit.rest.git.createBlob({ ...gitRepo, content: 'held blob\n' });
+      expect(await held.arrived).toMatchObject({ method: 'POST', route: BLOBS, status: 0, login: 'octo-user' });
+      await new Promise(resolve => setTimeout(resolve, 300));
+      expect(gh.requests.map(r => r.status)).toEqual([0]);
+      expect(stored('held blob\n')).toBe(false);
+      held.process();
+      expect((await answer).status).toBe(201);
+      expect(stored('held blob\n')).toBe(true);
+      // only the next matching request was held
+      expect((await octokit.rest.git.createBlob({ ...gitRepo, content: 'next blob\n' })).status).toBe(201);
+    });
+
+    it('closes the connection without doing anything when dropped', async () => {
+      const held = gh.hold({ method: 'POST', route: BLOBS });
+      const answer = failure(octokit.rest.git.createBlob({ ...gitRepo, content: 'dropped blob\n' }));
+      await held.arrived;
+      held.drop();
+      expect((await answer).status).toBe(500); // octokit's wrapping of a network error
+      expect(stored('dropped blob\n')).toBe(false);
+    });
+
+    it('does the work even when its client has gone away meanwhile (a killed process)', async () => {
+      const held = gh.hold({ method: 'POST', route: /\/repos\/acme\/svc-git\/git\/blobs$/ });
+      const client = new AbortController();
+      const abandoned = failure(
+        octokit.rest.git.createBlob({ ...gitRepo, content: 'orphan blob\n', request: { signal: client.signal } }),
+      );
+      await held.arrived;
+      client.abort();
+      await abandoned;
+      held.process();
+      for (let i = 0; i < 50 && !stored('orphan blob\n'); i++) await new Promise(resolve => setTimeout(resolve, 20));
+      expect(stored('orphan blob\n')).toBe(true);
+    });
+
+    it('is only made with hold()', () => {
+      expect(() => gh.inject({ kind: 'hold' })).toThrow(/hold\(\)/);
+    });
+  });
+
   it('refuses a fault for a route template that does not exist', () => {
     expect(() => gh.inject({ route: '/repos/{owner}/{repo}/gti/trees', kind: 'status' })).toThrow(
       /not a documented route/,
@@ -740,6 +796,20 @@ describe('faults', () => {
 });
 
 describe('request counting', () => {
+  it('records which repository a creation request asked for, and whose credentials sent it', async () => {
+    gh.resetRequests();
+    await octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-recorded' });
+    await failure(octokit.rest.repos.createInOrg({ org: 'acme', name: 'svc-recorded' }));
+    await octokit.rest.repos.createForAuthenticatedUser({ name: 'own-recorded' });
+    await client(READONLY_TOKEN).rest.repos.get({ owner: 'acme', repo: 'svc-recorded' });
+    expect(gh.requests.map(r => [r.createsRepo, r.status, r.login])).toEqual([
+      ['acme/svc-recorded', 201, 'octo-user'],
+      ['acme/svc-recorded', 422, 'octo-user'],
+      ['octo-user/own-recorded', 201, 'octo-user'],
+      [undefined, 200, 'reader'],
+    ]);
+  });
+
   it('counts by method and route template or regex', async () => {
     gh.resetRequests();
     expect(gh.requests).toHaveLength(0);
@@ -757,6 +827,7 @@ describe('request counting', () => {
       status: 200,
       authorization: true,
       bytes: expect.any(Number),
+      login: 'octo-user',
     });
     // what the client sent: request line and headers (a GET has no body)
     expect(gh.requests[2].bytes).toBeGreaterThan('GET /api/v3/repos/acme/svc-git/git/ref/heads%2Fmain HTTP/1.1'.length);

@@ -72,6 +72,10 @@ export interface RecordedRequest {
   bytes: number;
   /** 'git' for the smart HTTP protocol (clone/push); API requests leave it unset */
   kind?: 'git';
+  /** the account the credentials belong to (user, or an App's bot); the token itself is never stored */
+  login?: string;
+  /** repository creation requests: the repository asked for, `owner/name` */
+  createsRepo?: string;
 }
 
 /**
@@ -80,7 +84,23 @@ export interface RecordedRequest {
  * (the client cannot tell the two apart and usually sends the request again).
  */
 export type FaultKind =
-  'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'drop-response' | 'not-ready';
+  'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'drop-response' | 'not-ready' | 'hold';
+
+/** What happens to a held request when the test lets it go. */
+export type HoldOutcome = 'process' | 'drop';
+
+/**
+ * A request the stand-in keeps open without an answer (GitHub slow, or the client about to die),
+ * from `GithubStandin.hold()`. The test decides afterwards whether GitHub did the work.
+ */
+export interface HeldRequest {
+  /** Resolves once a matching request arrives; it stays unanswered until process() or drop(). */
+  arrived: Promise<RecordedRequest>;
+  /** GitHub does the work and answers, whether or not the client is still there to read it. */
+  process(): void;
+  /** The connection closes; GitHub never did anything. */
+  drop(): void;
+}
 
 export interface Fault {
   /** default: any method */
@@ -96,6 +116,8 @@ export interface Fault {
   headers?: Record<string, string>;
   /** rate limits: seconds until x-ratelimit-reset / the retry-after value (default 60) */
   retryAfterSeconds?: number;
+  /** 'hold' only, set by GithubStandin.hold() */
+  gate?: { hold(request: RecordedRequest): Promise<HoldOutcome>; release(outcome: HoldOutcome): void };
 }
 
 export interface RepoInspection {
@@ -145,6 +167,11 @@ export interface GithubStandin {
   countRequests(filter?: { method?: string; route?: string | RegExp }): number;
   resetRequests(): void;
   inject(fault: Fault): void;
+  /**
+   * Holds the next request matching the filter open, unanswered, until the test calls process()
+   * or drop() (a crash while GitHub works on a request; close() drops what is still held).
+   */
+  hold(filter: { method?: string; route?: string | RegExp }): HeldRequest;
   clearFaults(): void;
   gitDir(owner: string, repo: string): string;
   repoExists(owner: string, repo: string): boolean;

@@ -36,6 +36,7 @@ import {
 
 const ACTION_IDS = [
   'goldenpath:stateful:validate',
+  'goldenpath:workspace:fingerprint',
   'goldenpath:github:repo:create',
   'goldenpath:github:push',
   'goldenpath:catalog:register',
@@ -200,7 +201,7 @@ describe('the backend with the module', () => {
     expect(JSON.stringify(frontend.visible)).not.toContain(DEFAULT_TOKEN);
   }, 60_000);
 
-  it('lists the four actions with their input schemas and examples', async () => {
+  it('lists the five actions with their input schemas and examples', async () => {
     const actions = await withLogs(() => backend.api.listActions());
     const ours = actions.filter(a => a.id.startsWith('goldenpath:'));
     expect(ours.map(a => a.id).sort()).toEqual([...ACTION_IDS].sort());

@@ -56,6 +56,10 @@ export type HostBackend = {
   stop(
     timeoutMs?: number,
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; killed: boolean }>;
+  /** Sends `signal` (default SIGKILL: a crash, no shutdown hooks run) and waits until the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  /** Whether the process has exited. */
+  exited(): boolean;
 };
 
 /** The config every harness backend gets; `options.config` is merged over it. */
@@ -149,6 +153,16 @@ export async function startHostBackend(options: HostBackendOptions): Promise<Hos
     return stopping;
   };
 
+  const kill: HostBackend['kill'] = async (signal = 'SIGKILL') => {
+    const killStarted = Date.now();
+    if (!exit) {
+      child.kill(signal);
+      await exited;
+    }
+    process.off('exit', killNow);
+    return { code: exit!.code, signal: exit!.signal, ms: Date.now() - killStarted };
+  };
+
   try {
     await pollUntil(`${name} at ${url} ready`, options.readyTimeoutMs ?? 120_000, async () => {
       if (exit) {
@@ -177,6 +191,8 @@ export async function startHostBackend(options: HostBackendOptions): Promise<Hos
     logs,
     logTail,
     stop,
+    kill,
+    exited: () => exit !== undefined,
   };
 }
 

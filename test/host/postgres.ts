@@ -22,6 +22,8 @@ export type PostgresCluster = {
   connection: { host: string; port: number; user: string; password: string };
   /** The server's log, for failure reports. */
   logFile: string;
+  /** Stops the server (fast shutdown: every client is disconnected), waits `downMs`, starts it again on the same port and data. */
+  restart(downMs?: number): Promise<{ stopMs: number; startMs: number }>;
   /** Stops the server (fast shutdown) and deletes its data folder. Safe to call twice. */
   stop(): Promise<void>;
 };
@@ -63,6 +65,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
   const port = options.port ?? (await freePort());
   let running = false;
+  let serverOptions = '';
+  const startServer = () =>
+    run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
   const stop = async () => {
     if (running) {
       running = false;
@@ -102,10 +107,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       fsync: 'off', // a throw-away cluster: durability costs time and buys nothing
       ...options.settings,
     };
-    const serverOptions = Object.entries(settings)
+    serverOptions = Object.entries(settings)
       .map(([key, value]) => `-c ${key}=${value === '' ? "''" : value}`)
       .join(' ');
-    run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', serverOptions, '-w', '-t', '60', 'start']);
+    startServer();
     running = true;
     process.on('exit', stopNow);
   } catch (error) {
@@ -115,8 +120,27 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${output}\n${log}`);
   }
 
+  const restart = async (downMs = 0) => {
+    if (!running) throw new Error('PostgreSQL is not running');
+    const stopping = Date.now();
+    run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+    const stopMs = Date.now() - stopping;
+    await new Promise(resolve => setTimeout(resolve, downMs));
+    const starting = Date.now();
+    try {
+      startServer();
+    } catch (error) {
+      running = false;
+      process.off('exit', stopNow);
+      throw new Error(
+        `PostgreSQL did not start again: ${(error as Error).message}\n${fs.readFileSync(logFile, 'utf8')}`,
+      );
+    }
+    return { stopMs, startMs: Date.now() - starting };
+  };
+
   const connection = { host: '127.0.0.1', port, user: DB_USER, password };
-  return { ...connection, connection, logFile, stop };
+  return { ...connection, connection, logFile, restart, stop };
 }
 
 /** Where initdb and pg_ctl are: on PATH, else Debian's /usr/lib/postgresql/<newest>/bin. */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCatalogRegisterAction } from '../../../src/actions/catalogRegister';
+import { createWorkspaceFingerprintAction } from '../../../src/actions/workspaceFingerprint';
 import { createGithubPushAction } from '../../../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../../../src/actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from '../../../src/actions/validate';
@@ -62,6 +63,7 @@ export class InMemoryPipeline {
     for (const action of [
       createValidateStatefulAppAction({ policy: DEFAULT_POLICY }),
       createGithubRepoCreateAction(github),
+      createWorkspaceFingerprintAction(),
       createGithubPushAction(github),
       createCatalogRegisterAction({ catalog: catalogServiceMock() }),
     ] as Action[]) {
