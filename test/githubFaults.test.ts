@@ -100,8 +100,10 @@ describe('an empty workspace', () => {
     github.resetRequests();
     const error = await push.handler(actionContext({ input: { repoUrl }, workspacePath: empty }).ctx).catch(e => e);
     expect(error.name).toBe('InputError');
-    expect(error.message).toBe(
-      'The workspace holds no files; refusing to push a commit with an empty tree (did the fetch step render anything?)',
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The workspace holds no files; refusing to push a commit with an empty tree to acme/${repo}\\. Nothing was pushed\\. Did the fetch step render anything\\? .*Configure scaffolder\\.taskRecovery\\.workspaceProvider`,
+      ),
     );
     fs.mkdirSync(path.join(empty, 'app'));
     const sub = await push
