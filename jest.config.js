@@ -3,9 +3,15 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/cli/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Slow suites of their own: the real host (npm run test:host, jest.host.config.js) and the
-  // browser tests with their Backstage app fixture (npm run test:browser).
-  testPathIgnorePatterns: ['/node_modules/', '\\.host\\.test\\.ts$', '<rootDir>/test/browser/'],
+  // Slow suites of their own: the real host (npm run test:host, jest.host.config.js), the
+  // browser tests with their Backstage app fixture (npm run test:browser) and the replica
+  // suites (npm run test:replicas).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '\\.host\\.test\\.ts$',
+    '<rootDir>/test/browser/',
+    '<rootDir>/test/replicas/',
+  ],
   modulePathIgnorePatterns: ['<rootDir>/test/browser/app/'],
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   // jose (Backstage's real auth service) is ESM-only: Node 22 requires it natively, Jest needs it compiled.

@@ -62,6 +62,9 @@ it("writes the seed's tree for my-redis and reports every check as passed", asyn
   expect(run.stdout).toContain('out/my-redis/');
   expect(run.stdout).toMatch(/✔ Validate inputs \(validate\)/);
   expect(run.stdout).toMatch(/PASS app-runs/);
+  for (const check of ['app-replicas-forward', 'app-bad-requests', 'app-replicas-restart', 'app-graceful-shutdown'])
+    expect(run.stdout).toMatch(new RegExp(`PASS ${check} — .* \\[\\d+ ms\\]`));
+  expect(run.stdout).toMatch(/Took \d+ ms, of which the app checks \d+ ms/);
   expect(run.stdout).not.toMatch(/FAIL/);
   expect(run.stdout).toMatch(/1 of 1 values file\(s\) passed/);
 });
@@ -145,6 +148,50 @@ it.each([
   expect(findings.length).toBeGreaterThan(0);
   expect(JSON.stringify(findings)).toMatch(where);
   expect(findings[0].file).toBeTruthy();
+});
+
+it('fails the dry-run when a skeleton edit breaks forwarding between pods', async () => {
+  // Every pod answers from its own folder again, as the app did before keys had an owner.
+  const template = templateCopy(dir =>
+    replaceIn(
+      path.join(dir, 'skeleton/app.py'),
+      '    def owner_of(self, digest):\n',
+      '    def owner_of(self, digest):\n        return self.ordinal\n',
+    ),
+  );
+  const run = await cli({ cwd: workdir(), json: true, template });
+  expect(run.code).toBe(1);
+  const checks = run.json.results[0].verify.checks;
+  const status = (name: string) => checks.find((c: any) => c.name === name).status;
+  expect(status('app-runs')).toBe('pass'); // one process alone cannot tell
+  expect(status('app-replicas-forward')).toBe('fail');
+  expect(checks.find((c: any) => c.name === 'app-replicas-forward').findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        file: 'app.py',
+        message: expect.stringMatching(/^after a PUT through verify-\d, GET .* through verify-\d answered 404/),
+      }),
+    ]),
+  );
+});
+
+it('verifies values files side by side, one after the other when they write the same folder', async () => {
+  const cwd = workdir();
+  const values = 'component_id: twin\nowner: group:default/a\nrepoUrl: github.com?owner=a&repo=b\n';
+  fs.writeFileSync(path.join(cwd, 'dev.yaml'), `${values}environment: dev\n`);
+  fs.writeFileSync(path.join(cwd, 'prod.yaml'), `${values}environment: prod\nreplicas: 3\n`);
+  const run = await cli({ cwd, json: true, runApp: false, valuesFiles: ['dev.yaml', 'prod.yaml'] });
+  expect(run.code).toBe(0);
+  expect(run.json.results.map((r: any) => [r.valuesFile, r.ok])).toEqual([
+    ['dev.yaml', true],
+    ['prod.yaml', true],
+  ]);
+  // owner "a" is not an organization the sample platform scans: the wiring is still checked, with a note.
+  const wiring = run.json.results[0].verify.checks.find((c: any) => c.name === 'argocd-wiring');
+  expect(wiring.status).toBe('pass');
+  expect(wiring.note).toMatch(/scan goldenpathidp, not a: checked as goldenpathidp\/b; add a to platform\/argocd/);
+  // Both verified (the second write waits for the first verification); the folder ends with the last.
+  expect(fs.readFileSync(path.join(cwd, 'out/twin/deploy/base/statefulset.yaml'), 'utf8')).toMatch(/replicas: 3/);
 });
 
 it('exits non-zero with the field named when the values are bad', async () => {

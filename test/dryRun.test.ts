@@ -87,8 +87,14 @@ describe('dry-run with the seed example values', () => {
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
       expect(container[probe].httpGet.port).toBe('app');
     }
-    expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
-    expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
+    for (const bound of ['requests', 'limits'])
+      expect(container.resources[bound]).toEqual({
+        cpu: expect.any(String),
+        memory: expect.any(String),
+        'ephemeral-storage': expect.any(String),
+      });
+    expect(container.imagePullPolicy).toBe('Always');
+    expect(pod.serviceAccountName).toBe('my-redis');
     expect(pod.topologySpreadConstraints[0].topologyKey).toBe('topology.kubernetes.io/zone');
     expect(pdb).toMatchObject({ kind: 'PodDisruptionBudget', spec: { selector: sts.spec.selector } });
   });
@@ -182,7 +188,7 @@ describe('dry-run with the seed example values', () => {
 
   it('renders a Dockerfile and app for the chosen port and mount path', () => {
     const dockerfile = fileText(files, 'Dockerfile');
-    expect(dockerfile).toMatch(/^FROM python:3\.\d+-slim$/m);
+    expect(dockerfile).toMatch(/^FROM python:3\.\d+\.\d+-slim-bookworm$/m);
     expect(dockerfile).toMatch(/^USER 10001/m);
     expect(dockerfile).toMatch(/^EXPOSE 6379$/m);
     expect(fileText(files, 'app.py')).toContain('os.environ.get("DATA_DIR", "/data")');

@@ -7,6 +7,7 @@ import { applyParameterDefaults } from './dryrun/parameterDefaults';
 import { loadTemplateBundle, TemplateBundle } from './dryrun/templateBundle';
 import { formatTree, writeDryRunOutput } from './dryrun/writeOutput';
 import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from './verify';
+import { templateRepoTopics } from './verify/platform/defaults';
 
 /** The module package ships the template, the skeleton and the examples: the defaults when cwd has none. */
 const MODULE_ROOT = path.dirname(
@@ -15,6 +16,7 @@ const MODULE_ROOT = path.dirname(
 const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
 const DEFAULT_VALUES = 'examples/my-redis.yaml';
 const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
+const DEFAULT_PLATFORM = 'platform';
 /** Environment variable holding the Backstage token for --remote (never printed). */
 export const REMOTE_TOKEN_ENV = 'BACKSTAGE_TOKEN';
 
@@ -23,6 +25,9 @@ export const DRY_RUN_HELP = `golden-path dry-run [values files...] [options]
   values files        YAML or JSON form values (default: ${DEFAULT_VALUES}); several
                       files are checked with one embedded backend
   --template FILE     the template to run (default: ${DEFAULT_TEMPLATE})
+  --platform DIR      the platform folder (Argo CD objects, reusable delivery workflow)
+                      the generated repository must agree with (default: the ${DEFAULT_PLATFORM}/
+                      folder beside the template's templates/ folder, else ./${DEFAULT_PLATFORM})
   --out DIR           where to write the generated repository (default: out/<name>;
                       with several values files, DIR/<name>)
   --force             replace a non-empty --out folder
@@ -39,6 +44,7 @@ Exit status: 0 when every values file rendered and passed verification,
 export type DryRunCommandOptions = {
   valuesFiles: string[];
   template?: string;
+  platform?: string;
   out?: string;
   json: boolean;
   verify: boolean;
@@ -47,6 +53,8 @@ export type DryRunCommandOptions = {
   remote?: string;
   force: boolean;
   cwd?: string;
+  /** A running embedded scaffolder to use (and leave running), for callers that run many dry-runs. */
+  scaffolder?: EmbeddedScaffolder;
   stdout(text: string): void;
   stderr(text: string): void;
 };
@@ -77,7 +85,14 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
 
   const templateFile = resolveInput(opts.template ?? DEFAULT_TEMPLATE);
   const valuesFiles = (opts.valuesFiles.length ? opts.valuesFiles : [DEFAULT_VALUES]).map(resolveInput);
-  for (const file of [templateFile, ...valuesFiles]) {
+  // The platform folder sits beside templates/ and skeleton/ (templates/<name>/template.yaml → ../../platform).
+  const besideTemplate = path.resolve(path.dirname(templateFile), '../..', DEFAULT_PLATFORM);
+  const platformDir = opts.platform
+    ? path.resolve(cwd, opts.platform)
+    : fs.existsSync(besideTemplate)
+      ? besideTemplate
+      : resolveInput(DEFAULT_PLATFORM);
+  for (const file of [templateFile, ...valuesFiles, ...(opts.verify ? [platformDir] : [])]) {
     if (!fs.existsSync(file)) {
       opts.stderr(`golden-path: ${file} does not exist\n`);
       return 2;
@@ -107,8 +122,7 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   say(
     `Template ${displayPath(cwd, templateFile)} (${bundle.template.metadata.name}), ${valuesFiles.length} values file(s)`,
   );
-  // One embedded backend for every values file, started on first use.
-  let scaffolder: Promise<EmbeddedScaffolder> | undefined;
+  let scaffolder: EmbeddedScaffolder | undefined = opts.scaffolder;
   const dryRun = async (values: JsonObject): Promise<DryRunResult> => {
     if (opts.remote) {
       return postDryRun(
@@ -123,40 +137,42 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     }
     if (!scaffolder) {
       const started = Date.now();
-      scaffolder = startEmbeddedScaffolder();
-      scaffolder.then(
-        () => say(`Started the embedded scaffolder in ${Date.now() - started} ms`),
-        () => undefined,
-      );
+      scaffolder = await startEmbeddedScaffolder();
+      say(`Started the embedded scaffolder in ${Date.now() - started} ms`);
     }
-    return (await scaffolder).dryRun(bundle, values);
+    return scaffolder.dryRun(bundle, values);
   };
 
-  // The values files run concurrently (rendering, the kustomize builds and the
-  // app runs overlap); each one's report is printed whole, in the given order.
-  const runs = valuesFiles.map(valuesFile => {
-    const lines: string[] = [];
-    const done = runOne({
-      valuesFile,
-      bundle,
-      dryRun,
-      opts,
-      cwd,
-      verifyConfig,
-      multiple: valuesFiles.length > 1,
-      say: text => lines.push(text),
-    });
-    return { lines, done };
-  });
-  const results: ValuesFileResult[] = [];
+  // Rendering goes through the one scaffolder, file after file; each file's verification
+  // (kustomize builds, app processes on their own free ports) runs while the next renders.
+  // Each file's output is kept and printed in order.
+  const runs: Array<{ lines: string[]; result: Promise<ValuesFileResult> }> = [];
+  const verifying = new Map<string, Promise<unknown>>();
   try {
-    for (const run of runs) {
-      results.push(await run.done);
-      if (run.lines.length) say(run.lines.join('\n'));
+    for (const valuesFile of valuesFiles) {
+      const lines: string[] = [];
+      const { finished } = await runOne({
+        valuesFile,
+        bundle,
+        dryRun,
+        opts,
+        cwd,
+        verifyConfig,
+        platformDir,
+        repoTopics: templateRepoTopics(templateFile) ?? [],
+        multiple: valuesFiles.length > 1,
+        verifying,
+        say: text => lines.push(text),
+      });
+      runs.push({ lines, result: finished });
     }
   } finally {
-    await Promise.allSettled(runs.map(run => run.done));
-    await scaffolder?.then(s => s.stop()).catch(() => undefined);
+    if (!opts.scaffolder) await (scaffolder as EmbeddedScaffolder | undefined)?.stop();
+  }
+  const results: ValuesFileResult[] = [];
+  for (const run of runs) {
+    results.push(await run.result);
+    say(run.lines.join('\n'));
   }
 
   const ok = results.every(r => r.ok);
@@ -168,6 +184,10 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
   return ok ? 0 : 1;
 }
 
+/**
+ * Renders one values file and writes the repository; resolves once rendered,
+ * with `finished`: the result once verified.
+ */
 async function runOne(args: {
   valuesFile: string;
   bundle: TemplateBundle;
@@ -175,93 +195,112 @@ async function runOne(args: {
   opts: DryRunCommandOptions;
   cwd: string;
   verifyConfig?: VerifyConfig;
+  platformDir: string;
+  repoTopics: string[];
   multiple: boolean;
+  /** Output folders still being verified: a later values file with the same name waits before writing. */
+  verifying: Map<string, Promise<unknown>>;
   say(text: string): void;
-}): Promise<ValuesFileResult> {
-  const { valuesFile, bundle, opts, cwd } = args;
+}): Promise<{ finished: Promise<ValuesFileResult> }> {
+  const { valuesFile, bundle, opts, cwd, say } = args;
   const label = displayPath(cwd, valuesFile);
+  say(`\n== ${label}`);
   const started = Date.now();
   const result: ValuesFileResult = { valuesFile: label, ok: false, errors: [], defaulted: [], files: [], steps: [] };
   const timing = (result.timing = { renderMs: 0, verifyMs: 0, totalMs: 0 });
-  const say = (text: string) => args.say(text);
-  say(`\n== ${label}`);
-  try {
-    return await renderAndVerify();
-  } finally {
+  /** Every way out of a values file ends with its timing line. */
+  const done = (): ValuesFileResult => {
     timing.totalMs = Date.now() - started;
     say(
       `  time: ${label} rendered in ${timing.renderMs} ms, verified in ${timing.verifyMs} ms, ${timing.totalMs} ms in all`,
     );
-  }
-
-  async function renderAndVerify(): Promise<ValuesFileResult> {
-    let raw: unknown;
-    try {
-      raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
-    } catch (error) {
-      result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
-    }
-    if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-      result.errors.push(`${label} must hold a mapping of form field names to values`);
-    }
-    if (result.errors.length) {
-      say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
-      return result;
-    }
-    const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
-    result.defaulted = defaulted;
-    if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
-
-    const renderStarted = Date.now();
-    const dry = await args.dryRun(values as JsonObject);
-    timing.renderMs = Date.now() - renderStarted;
-    if (!dry.ok) {
-      result.errors = dry.errors;
-      say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
-      say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
-      return result;
-    }
-    result.steps = dry.steps.map(step => ({
-      id: step.id,
-      name: step.name,
-      log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
-    }));
-    for (const step of result.steps) {
-      const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
-      say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
-    }
-
-    const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
-    result.name = name;
-    const outDir = args.opts.out
-      ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
-      : path.resolve(cwd, 'out', name);
-    // Inside the default out/ folder we own the contents; elsewhere only with --force.
-    const replace = opts.force || !args.opts.out;
-    try {
-      await writeDryRunOutput(dry.files, outDir, replace);
-    } catch (error) {
-      result.errors.push((error as Error).message);
-      say(`  ✖ ${(error as Error).message}`);
-      return result;
-    }
-    result.outDir = displayPath(cwd, outDir);
-    result.files = dry.files.map(f => f.path).sort();
-    say(`  wrote ${result.files.length} files:`);
-    say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
-
-    if (!opts.verify) {
-      result.ok = true;
-      return result;
-    }
-    const verifyStarted = Date.now();
-    const report = await verifyGeneratedRepo(outDir, { config: args.verifyConfig, runApp: opts.runApp });
-    timing.verifyMs = Date.now() - verifyStarted;
-    result.verify = report;
-    say(formatReport(report).replace(/^/gm, '  '));
-    result.ok = report.ok;
     return result;
+  };
+
+  let raw: unknown;
+  try {
+    raw = YAML.parse(fs.readFileSync(valuesFile, 'utf8'));
+  } catch (error) {
+    result.errors.push(`${label} is not valid YAML or JSON: ${(error as Error).message}`);
   }
+  if (!result.errors.length && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+    result.errors.push(`${label} must hold a mapping of form field names to values`);
+  }
+  if (result.errors.length) {
+    say(result.errors.map(e => `  ✖ ${e}`).join('\n'));
+    return { finished: Promise.resolve(done()) };
+  }
+  const { values, defaulted } = applyParameterDefaults(bundle.template, raw as Record<string, unknown>);
+  result.defaulted = defaulted;
+  if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
+
+  const renderStarted = Date.now();
+  const dry = await args.dryRun(values as JsonObject);
+  timing.renderMs = Date.now() - renderStarted;
+  if (!dry.ok) {
+    result.errors = dry.errors;
+    say(`  ✖ the scaffolder rejected the values (HTTP ${dry.status}):`);
+    say(dry.errors.map(e => `    ${e.replace(/\n/g, '\n    ')}`).join('\n'));
+    return { finished: Promise.resolve(done()) };
+  }
+  result.steps = dry.steps.map(step => ({
+    id: step.id,
+    name: step.name,
+    log: dry.log.filter(l => l.stepId === step.id).map(l => stripAnsi(l.message ?? '')),
+  }));
+  for (const step of result.steps) {
+    const skipped = step.log.some(l => /Skipping because .* does not support dry-run/.test(l));
+    say(`  ${skipped ? '–' : '✔'} ${step.name} (${step.id})${skipped ? ' skipped: no dry-run support' : ''}`);
+  }
+
+  const name = String(values.component_id ?? path.basename(valuesFile).replace(/\.(ya?ml|json)$/, ''));
+  result.name = name;
+  const outDir = args.opts.out
+    ? path.resolve(cwd, args.opts.out, args.multiple ? name : '')
+    : path.resolve(cwd, 'out', name);
+  // Inside the default out/ folder we own the contents; elsewhere only with --force.
+  const replace = opts.force || !args.opts.out;
+  await args.verifying.get(outDir);
+  try {
+    await writeDryRunOutput(dry.files, outDir, replace);
+  } catch (error) {
+    result.errors.push((error as Error).message);
+    say(`  ✖ ${(error as Error).message}`);
+    return { finished: Promise.resolve(done()) };
+  }
+  result.outDir = displayPath(cwd, outDir);
+  result.files = dry.files.map(f => f.path).sort();
+  say(`  wrote ${result.files.length} files:`);
+  say(formatTree(result.outDir, result.files).replace(/^/gm, '    '));
+
+  if (!opts.verify) {
+    result.ok = true;
+    return { finished: Promise.resolve(done()) };
+  }
+  const verifyStarted = Date.now();
+  const finished = verifyGeneratedRepo(outDir, {
+    config: args.verifyConfig,
+    runApp: opts.runApp,
+    platformDir: args.platformDir,
+    repoTopics: args.repoTopics,
+  })
+    .then(
+      report => {
+        result.verify = report;
+        say(formatReport(report).replace(/^/gm, '  '));
+        result.ok = report.ok;
+      },
+      error => {
+        result.errors.push(`verification failed to run: ${(error as Error).message}`);
+        say(`  ✖ ${result.errors[result.errors.length - 1]}`);
+      },
+    )
+    .then(() => {
+      timing.verifyMs = Date.now() - verifyStarted;
+      return done();
+    });
+  args.verifying.set(outDir, finished);
+  return { finished };
 }
 
 /** Relative to the working folder when inside it, absolute otherwise. */

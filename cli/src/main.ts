@@ -1,7 +1,7 @@
 /**
  * golden-path: the platform team's command line.
  *
- *   golden-path dry-run [values.yaml ...] [--template t.yaml] [--out dir] [--json]
+ *   golden-path dry-run [values.yaml ...] [--template t.yaml] [--platform dir] [--out dir] [--json]
  *                       [--no-verify] [--verify-config f.yaml] [--remote https://backstage] [--force]
  */
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         template: { type: 'string' },
+        platform: { type: 'string' },
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-verify': { type: 'boolean', default: false },
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   return runDryRunCommand({
     valuesFiles: parsed.positionals,
     template: parsed.values.template,
+    platform: parsed.values.platform,
     out: parsed.values.out,
     json: parsed.values.json,
     verify: !parsed.values['no-verify'],

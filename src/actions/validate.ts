@@ -42,6 +42,7 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
           '      mountPath: ${{ parameters.mountPath }}',
           '      port: ${{ parameters.port }}',
           '      owner: ${{ parameters.owner }}',
+          '      baseDomain: example.com',
         ].join('\n'),
       },
     ],
@@ -62,6 +63,13 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
             .optional()
             .describe('Owner entity reference (Group or User); checked the way the catalog will check it'),
         description: z => z.string().optional().describe('Free-text description, at most 500 characters'),
+        baseDomain: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The platform's base domain (a template setting): hosts are <name>.<env>.<baseDomain>, <name>.<baseDomain> in prod",
+            ),
       },
       output: {
         name: z => z.string().describe('The component name'),
@@ -75,6 +83,8 @@ export function createValidateStatefulAppAction(options: ValidateStatefulAppActi
         owner: z =>
           z.string().optional().describe('Full owner reference, e.g. group:default/platform-team (when given)'),
         description: z => z.string().describe('The description, unchanged ("" when not given)'),
+        baseDomain: z =>
+          z.string().optional().describe('The checked base domain (when given), for the skeleton and the task links'),
       },
     },
     async handler(ctx) {

@@ -5,6 +5,7 @@ import { parseContainerPort } from './port';
 import { parseMountPath } from './mountPath';
 import { parseOwnerRef } from './owner';
 import { parseDescription } from './description';
+import { parseBaseDomain } from './baseDomain';
 
 /** The form values the validate action checks, as they arrive (numbers may be strings). */
 export type StatefulAppInput = {
@@ -18,6 +19,8 @@ export type StatefulAppInput = {
   /** Optional here so the action also serves templates without an owner field. */
   owner?: unknown;
   description?: unknown;
+  /** The platform's base domain (a template setting, not a form field); optional for templates without hosts. */
+  baseDomain?: unknown;
 };
 
 export type StatefulAppValues = {
@@ -31,6 +34,7 @@ export type StatefulAppValues = {
   port: number;
   owner?: string;
   description: string;
+  baseDomain?: string;
 };
 
 /** One broken rule: which field, what value, and which rule it broke. */
@@ -82,7 +86,21 @@ export function validateStatefulApp(input: StatefulAppInput, policy: StatefulApp
   const description = parseDescription(input.description);
   if (!description.ok) fail('description', description.reason);
 
-  if (problems.length > 0 || !size.ok || !mountPath.ok || !port.ok || !description.ok || (owner && !owner.ok)) {
+  const baseDomain =
+    input.baseDomain === undefined
+      ? undefined
+      : parseBaseDomain(input.baseDomain, typeof input.name === 'string' ? input.name : undefined);
+  if (baseDomain && !baseDomain.ok) fail('baseDomain', baseDomain.reason);
+
+  if (
+    problems.length > 0 ||
+    !size.ok ||
+    !mountPath.ok ||
+    !port.ok ||
+    !description.ok ||
+    (owner && !owner.ok) ||
+    (baseDomain && !baseDomain.ok)
+  ) {
     return { ok: false, problems };
   }
   return {
@@ -98,6 +116,7 @@ export function validateStatefulApp(input: StatefulAppInput, policy: StatefulApp
       port: port.value,
       ...(owner ? { owner: owner.value } : {}),
       description: description.value,
+      ...(baseDomain ? { baseDomain: baseDomain.value } : {}),
     },
   };
 }

@@ -21,8 +21,11 @@ import {
   DIFF_CASES,
   expectBothBranches,
   propertySeed,
+  branchMinimums,
+  CASE_MIXES,
+  CaseMix,
   RUNS,
-  shrinkBudget,
+  runBudget,
   timeoutFor,
 } from './support/knobs';
 import { assertNoProblems, namedFields, RenderModel, rejectionProblems, short } from './support/model';
@@ -54,8 +57,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => scaffolder?.stop());
 
-/** Per-field minimums apply from 500 cases: each field is changed in about a quarter of them. */
-const branches = { runs: RUNS, fields: RUNS >= 500 ? FIELDS : [], perField: 10 };
+/**
+ * Each branch, overall and per field (accepted with it changed, rejected
+ * naming it), as often as a fresh seed cannot miss by chance (knobs.ts,
+ * branchMinimums): on 1000 cases, per field at least 10 (property 1) and 17
+ * (property 3); per field none below 250-350 cases.
+ */
+const branches = (mix: CaseMix) => ({ ...branchMinimums(RUNS, mix), fields: FIELDS });
 
 it(
   "the in-memory run gives the real dry-run's files and errors, byte for byte",
@@ -64,6 +72,7 @@ it(
       ...fc.sample(fewFieldCases, { seed: propertySeed(21), numRuns: Math.ceil(DIFF_CASES / 2) }),
       ...fc.sample(manyFieldCases, { seed: propertySeed(22), numRuns: Math.floor(DIFF_CASES / 2) }),
     ];
+    expect(cases).toHaveLength(DIFF_CASES);
     let accepted = 0;
     for (const changes of cases) {
       const values = applyChanges(changes);
@@ -93,9 +102,9 @@ it(
         counter.record(changedFields(changes), result.ok, result.ok ? [] : namedFields(result.errors));
         assertNoProblems(result.ok ? model.acceptedProblems(values, result.files) : rejectionProblems(changes, result));
       }),
-      { seed: propertySeed(11), plugins: [shrinkBudget(RUNS, MS_PER_CASE)] },
+      { numRuns: RUNS, seed: propertySeed(11), plugins: [runBudget(RUNS, MS_PER_CASE)] },
     );
-    expectBothBranches(counter, 'property 1 in memory', branches);
+    expectBothBranches(counter, 'property 1 in memory', branches(CASE_MIXES.fewFieldCases));
   },
   timeoutFor(RUNS, MS_PER_CASE),
 );
@@ -113,9 +122,9 @@ it(
           result.ok ? model.injectionProblems(values, result.files) : rejectionProblems(changes, result),
         );
       }),
-      { seed: propertySeed(13), plugins: [shrinkBudget(RUNS, MS_PER_CASE)] },
+      { numRuns: RUNS, seed: propertySeed(13), plugins: [runBudget(RUNS, MS_PER_CASE)] },
     );
-    expectBothBranches(counter, 'property 3 in memory', branches);
+    expectBothBranches(counter, 'property 3 in memory', branches(CASE_MIXES.manyFieldCases));
   },
   timeoutFor(RUNS, MS_PER_CASE),
 );

@@ -22,16 +22,23 @@ export const SEED_VALUES = {
   repoUrl: 'github.com?owner=goldenpathidp&repo=my-redis',
 };
 
-/** The seed's output tree, file by file. */
+/** The seed's output tree, file by file, with the platform's additions (NetworkPolicy, ServiceAccount, CODEOWNERS, TechDocs, .dockerignore). */
 export const SEED_TREE = [
+  '.dockerignore',
+  '.github/CODEOWNERS',
   '.github/workflows/delivery.yml',
   'Dockerfile',
   'README.md',
   'app.py',
   'catalog-info.yaml',
   'deploy/base/kustomization.yaml',
+  'deploy/base/networkpolicy.yaml',
   'deploy/base/service-headless.yaml',
+  'deploy/base/serviceaccount.yaml',
   'deploy/base/statefulset.yaml',
+  'docs/index.md',
+  'docs/operations.md',
+  'mkdocs.yml',
   ...['dev', 'prod', 'staging', 'test'].flatMap(env =>
     ['ingress.yaml', 'kustomization.yaml', 'service.yaml'].map(f => `deploy/overlays/${env}/${f}`),
   ),

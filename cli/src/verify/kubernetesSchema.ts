@@ -15,6 +15,8 @@ const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Port names (container ports, named targetPorts and probe ports) are IANA service names. */
 const IANA_SVC_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
 
+const ARGO_CD_API_VERSION = 'argoproj.io/v1alpha1';
+
 /**
  * The typed model for an apiVersion/kind from kubernetes-models (one module
  * per group/version: `kubernetes-models/apps/v1`, core is `kubernetes-models/v1`).
@@ -32,8 +34,13 @@ function loadModel(apiVersion: unknown, kind: unknown): ModelClass | undefined {
   }
   try {
     // The model's module is picked by apiVersion at run time, so it cannot be a static import.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(`kubernetes-models/${apiVersion}`);
+    // Argo CD's own kinds (Application, ApplicationSet, AppProject) come from its CRD schemas.
+    const mod =
+      apiVersion === ARGO_CD_API_VERSION
+        ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+          require('@kubernetes-models/argo-cd/argoproj.io/v1alpha1')
+        : // eslint-disable-next-line @typescript-eslint/no-require-imports
+          require(`kubernetes-models/${apiVersion}`);
     const model = mod?.[kind];
     return typeof model === 'function' && typeof model.prototype?.validate === 'function' ? model : undefined;
   } catch {
@@ -62,7 +69,7 @@ export function objectFindings(obj: K8sObject, file: string): Finding[] {
   if (!Model) {
     add(
       'apiVersion',
-      `no offline schema for apiVersion ${JSON.stringify(obj.apiVersion)} kind ${JSON.stringify(obj.kind)} in kubernetes-models (misspelt, removed or a custom resource)`,
+      `no offline schema for apiVersion ${JSON.stringify(obj.apiVersion)} kind ${JSON.stringify(obj.kind)} in kubernetes-models or @kubernetes-models/argo-cd (misspelt, removed or a custom resource)`,
     );
   } else {
     const model = new Model(obj);
@@ -191,6 +198,8 @@ function extraFindings(obj: K8sObject, add: (segs: Segs | string, message: strin
     add('metadata.namespace', `namespace ${JSON.stringify(ns)} is not a valid DNS-1123 label`);
 
   walk(obj, [], (segs, value) => {
+    // An ApplicationSet's template holds Go templates, not values yet: its rendered Applications are checked instead.
+    if (kind === 'ApplicationSet' && segs[0] === 'spec') return;
     const last = segs[segs.length - 1];
     const parent = segs[segs.length - 2];
     const isLabelMap =

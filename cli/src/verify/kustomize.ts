@@ -80,7 +80,7 @@ export async function buildOverlays(repoDir: string, tool: KustomizeTool, timeou
   );
 }
 
-function run(file: string, args: string[], timeoutMs: number): Promise<string> {
+export function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       file,

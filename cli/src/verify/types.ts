@@ -18,10 +18,20 @@ export type CheckResult = {
   status: CheckStatus;
   why?: string;
   reason?: string;
+  /** What a passing check observed, when there is more than one way to pass. */
+  note?: string;
+  /** How long the check took, for the slow ones (the app runs). */
+  durationMs?: number;
   findings: Finding[];
 };
 
-export type VerifyReport = { dir: string; ok: boolean; checks: CheckResult[] };
+/** `appMs`: wall time of the app checks (single process and three processes run side by side). */
+export type VerifyReport = {
+  dir: string;
+  ok: boolean;
+  checks: CheckResult[];
+  timings?: { totalMs: number; appMs?: number };
+};
 
 /** Rules can only be switched off, and only with a reason that ends up in the report. */
 export type VerifyConfig = { rules?: Record<string, { enabled: false; reason: string }> };
@@ -36,7 +46,13 @@ export type K8sObject = {
 };
 
 /** What a check returns before the runner adds its name, title and why. */
-export type CheckOutcome = { status: 'pass' | 'fail' | 'skip'; findings: Finding[]; reason?: string };
+export type CheckOutcome = {
+  status: 'pass' | 'fail' | 'skip';
+  findings: Finding[];
+  reason?: string;
+  note?: string;
+  durationMs?: number;
+};
 
 export function outcome(findings: Finding[], skippedReason?: string): CheckOutcome {
   if (findings.length > 0) return { status: 'fail', findings };

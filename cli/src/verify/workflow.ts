@@ -54,7 +54,7 @@ function toFinding(file: string, err: ValidationError): Finding {
  * while the (synchronous) call runs.
  */
 /* eslint-disable no-console -- silencing the validator's console is the point */
-function quietly<T>(fn: () => T): T {
+export function quietly<T>(fn: () => T): T {
   const { log, warn } = console;
   console.log = () => undefined;
   console.warn = () => undefined;

@@ -64,11 +64,18 @@ const TOKEN_KEYS = new Map<string, Key>(
   (Object.entries(PROBE) as Array<[Key, string | number]>).map(([key, value]) => [String(value), key]),
 );
 // The replica count 7 is only a token where it stands alone (not inside 0.1.0, 10001, ...).
+// CODEOWNERS names the owner as GitHub does: @<org>/<group> for a group, @<user> for a user.
+const CODE_OWNER_TOKEN = `@${PROBE.repoOwner}/zqownerzq`;
 const TOKENS =
-  /group:default\/zqownerzq|zqnamezq|ZQDESCZQ|77Gi|\/zqmountzq|4321|zqorgzq|zqrepozq|(?<![\w.])7(?![\w.])/g;
+  /@zqorgzq\/zqownerzq|group:default\/zqownerzq|zqnamezq|ZQDESCZQ|77Gi|\/zqmountzq|4321|zqorgzq|zqrepozq|(?<![\w.])7(?![\w.])/g;
+
+function codeOwner(n: Normalised): string {
+  const ref = parseEntityRef(n.owner, { defaultKind: 'group', defaultNamespace: 'default' });
+  return ref.kind.toLowerCase() === 'user' ? `@${ref.name}` : `@${n.repoOwner}/${ref.name}`;
+}
 
 function substituteText(text: string, n: Normalised): string {
-  return text.replace(TOKENS, token => String(n[TOKEN_KEYS.get(token)!]));
+  return text.replace(TOKENS, token => (token === CODE_OWNER_TOKEN ? codeOwner(n) : String(n[TOKEN_KEYS.get(token)!])));
 }
 
 function substitute(value: unknown, n: Normalised): unknown {
@@ -88,7 +95,10 @@ function tokensIn(value: unknown): Set<Key> {
   if (value === PROBE.replicas) keys.add('replicas');
   if (value === PROBE.port) keys.add('port');
   if (typeof value === 'string') {
-    for (const match of value.matchAll(TOKENS)) keys.add(TOKEN_KEYS.get(match[0])!);
+    for (const match of value.matchAll(TOKENS)) {
+      if (match[0] === CODE_OWNER_TOKEN) keys.add('owner').add('repoOwner');
+      else keys.add(TOKEN_KEYS.get(match[0])!);
+    }
   }
   return keys;
 }

@@ -149,3 +149,27 @@ export const CLUSTER_SCOPED = new Set([
   'ComponentStatus',
   'ClusterIssuer',
 ]);
+
+const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
+const SUFFIX: Record<string, number> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+/** A Kubernetes quantity ("128Mi", "0.5", "100m", "1e3") as a number of base units; undefined when it is not one. */
+export function parseQuantity(value: unknown): number | undefined {
+  const m = QUANTITY.exec(String(value ?? '').trim());
+  if (!m || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
+  return Number(m[1]) * 10 ** Number(m[2] ?? 0) * SUFFIX[m[3] ?? ''];
+}

@@ -10,6 +10,7 @@ import { LOAD_BALANCER_SERVICE_SUFFIX } from '@goldenpathidp/plugin-scaffolder-b
 import { K8sObject, Finding } from '../types';
 import { asArray, isRecord } from '../util';
 import { objectLabel } from '../overlays';
+import { appShardingEnv } from './shardingEnv';
 import {
   CLUSTER_SCOPED,
   containerPorts,
@@ -20,9 +21,13 @@ import {
   nameOf,
   namespaceOf,
   podTemplates,
+  parseQuantity,
   portMatches,
   stringMap,
 } from './k8s';
+import { HARDENING_RULES } from './hardening';
+
+export { parseQuantity } from './k8s';
 
 export type RuleContext = {
   /** Overlay name (folder under deploy/overlays). */
@@ -137,29 +142,6 @@ const probesOnAppPort: Rule = {
     return out;
   },
 };
-
-const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
-const SUFFIX: Record<string, number> = {
-  '': 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-export function parseQuantity(value: unknown): number | undefined {
-  const m = QUANTITY.exec(String(value ?? '').trim());
-  if (!m || (typeof value !== 'string' && typeof value !== 'number')) return undefined;
-  return Number(m[1]) * 10 ** Number(m[2] ?? 0) * SUFFIX[m[3] ?? ''];
-}
 
 const resourcesSet: Rule = {
   name: 'resources-set',
@@ -753,4 +735,6 @@ export const POLICY_RULES: Rule[] = [
   pvcRetention,
   noDefaultNamespace,
   vctNoExtraLabels,
+  appShardingEnv,
+  ...HARDENING_RULES,
 ];
