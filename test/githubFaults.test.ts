@@ -189,6 +189,26 @@ describe("someone else's repository that looks fresh", () => {
     },
   );
 
+  it('an empty repository someone created AFTER the task recorded its intent is not adopted either', async () => {
+    const repo = nextRepo();
+    const checkpoints = new Map<string, JsonValue>();
+    // the task records its intent, then its create request never reaches GitHub (4 attempts)
+    github.inject({ kind: 'reset-connection', method: 'POST', route: '/orgs/{org}/repos', times: 4 });
+    const lost = await createAndPush(github, { repo, workspace, checkpoints }).catch(e => e);
+    expect(lost.message).toMatch(/create the repository/);
+    expect(github.repoExists('acme', repo)).toBe(false);
+    // meanwhile someone else creates the name, empty: its creation time alone would pass for ours
+    await github.createRepoDirectly('acme', repo);
+    github.resetRequests();
+    const error = await createAndPush(github, { repo, workspace, checkpoints }).catch(e => e);
+    expect(error.name).toBe('ConflictError');
+    expect(error.message).toBe(
+      `Repository acme/${repo} already exists and was not created by this task (it is empty, and this task creates repositories with their initial commit); nothing in it was changed. Choose another name or delete it first.`,
+    );
+    expect(endState(github, 'acme', repo).commits).toBe(0);
+    expect(github.countRequests({ method: 'POST' })).toBe(1);
+  });
+
   it('a resumed task adopts its own repository when the crash came before its checkpoint was saved', async () => {
     const repo = nextRepo();
     const checkpoints = new Map<string, JsonValue>();
@@ -207,6 +227,25 @@ describe("someone else's repository that looks fresh", () => {
       taskId: 'resumed-elsewhere',
     });
     expect(endState(github, 'acme', repo)).toMatchObject({ commits: 1, branches: ['main'] });
+  });
+});
+
+describe('a tree GitHub builds differently from the one sent', () => {
+  it('is never committed: the push refuses, the repository keeps only GitHub initial commit; the retry completes', async () => {
+    const repo = nextRepo();
+    const checkpoints = new Map<string, JsonValue>();
+    github.inject({ kind: 'different-tree' });
+    const error = await createAndPush(github, { repo, workspace, checkpoints, taskId: `task-${repo}` }).catch(e => e);
+    expect(error.message).toMatch(
+      /^GitHub built tree [0-9a-f]{40} but the workspace hashes to [0-9a-f]{40}; refusing to commit content that differs from what was rendered$/,
+    );
+    expect(github.countRequests({ method: 'POST', route: '/repos/{owner}/{repo}/git/commits' })).toBe(0);
+    expect(endState(github, 'acme', repo)).toMatchObject({ commits: 1, files: ['README.md'] });
+
+    await createAndPush(github, { repo, workspace, checkpoints, taskId: `task-${repo}` });
+    const state = endState(github, 'acme', repo);
+    expect(state).toMatchObject({ commits: 1, branches: ['main'] });
+    expect(state.files).toHaveLength(5);
   });
 });
 

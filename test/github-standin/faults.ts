@@ -22,6 +22,8 @@ const SECONDARY_DOCS =
   'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits';
 
 /** Routes that answer "not ready" right after repository creation. */
+/** The only request a 'different-tree' fault applies to. */
+const CREATE_TREE_ROUTE = '/repos/{owner}/{repo}/git/trees';
 const NOT_READY_ROUTE = /^\/repos\/\{owner\}\/\{repo\}\/(git\/|contents\/)/;
 
 export class FaultQueue {
@@ -73,6 +75,7 @@ export class FaultQueue {
   /** Consumes one use of the first fault matching this request, if any. */
   take(method: string, route: string | undefined, path: string): Fault | undefined {
     const f = this.faults.find(x => {
+      if (x.kind === 'different-tree' && !(method === 'POST' && route === CREATE_TREE_ROUTE)) return false;
       if (x.method && x.method.toUpperCase() !== method) return false;
       if (x.route === undefined) return x.kind !== 'not-ready' || (route !== undefined && NOT_READY_ROUTE.test(route));
       return typeof x.route === 'string' ? x.route === route : x.route.test(path);

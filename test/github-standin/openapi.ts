@@ -434,11 +434,12 @@ export function declaredBodyKeys(operation: Operation): Set<string> {
 
 /**
  * Body keys the description does not declare, at any depth (`"x" is not a permitted key.`).
- * GitHub silently ignores most of them, which hides a client's typo (`has_wikis`): routes that
- * opt in (ServerDeps.strictBodyRoutes) refuse them instead. Objects that allow additional
- * properties, and oneOf/anyOf alternatives, are not second-guessed.
+ * GitHub silently ignores most of them, which hides a client's typo (`has_wikis`): the stand-in
+ * refuses them instead, on every route, except the top-level keys in `tolerated` (known keys of
+ * a third-party client, ServerDeps.toleratedBodyKeys). Objects that allow additional properties,
+ * and oneOf/anyOf alternatives, are not second-guessed.
  */
-export function undeclaredBodyKeys(operation: Operation, body: unknown): string[] {
+export function undeclaredBodyKeys(operation: Operation, body: unknown, tolerated: readonly string[] = []): string[] {
   const ptr = requestBodyPointer(operation);
   if (!ptr) return [];
   const { doc } = getSpec();
@@ -456,7 +457,11 @@ export function undeclaredBodyKeys(operation: Operation, body: unknown): string[
       else walk(s.properties[key], child, where ? `${where}/${key}` : key);
     }
   };
-  walk(pointer(doc, ptr), body, '');
+  const topLevel = body && typeof body === 'object' && !Array.isArray(body) ? body : undefined;
+  const checked = topLevel
+    ? Object.fromEntries(Object.entries(topLevel).filter(([k]) => !tolerated.includes(k)))
+    : body;
+  walk(pointer(doc, ptr), checked, '');
   return problems;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP front: every request goes through the same gates GitHub's would, in this order:
  *   record → route lookup (OpenAPI) → injected fault → credentials → 404 for undocumented
- *   routes → 401 without credentials → parameter/body validation (OpenAPI, ajv) → handler.
+ *   routes → 401 without credentials → parameter/body validation (OpenAPI, ajv; body keys it does
+ *   not declare are refused too) → handler.
  * Every answer carries GitHub's usual headers.
  */
 import crypto from 'crypto';
@@ -44,8 +45,8 @@ export interface ServerDeps {
   urls: () => Urls;
   /** Added to every answer (API and git), like the round trip to a distant GitHub. */
   latencyMs?: number;
-  /** Routes whose request body may only hold keys the OpenAPI description declares. */
-  strictBodyRoutes?: ReadonlySet<string>;
+  /** Top-level body keys accepted although the OpenAPI description does not declare them, by `METHOD route`. */
+  toleratedBodyKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 interface RateWindow {
@@ -83,6 +84,23 @@ function acceptedScopes(route: string | undefined): string {
   if (route === '/user/repos' || route === '/orgs/{org}/repos') return 'public_repo, repo';
   if (route.startsWith('/repos/')) return 'repo';
   return '';
+}
+
+/**
+ * A create-tree body as a GitHub with an encoding slip would store it: inline text gets CRLF line
+ * endings (or one more line when it has none); with no inline text, the first entry's mode flips.
+ */
+function alterTree(body: unknown): unknown {
+  const tree: Array<Record<string, unknown>> = Array.isArray((body as { tree?: unknown })?.tree)
+    ? (body as { tree: Array<Record<string, unknown>> }).tree.map(entry => ({ ...entry }))
+    : [];
+  const inline = tree.filter(entry => typeof entry.content === 'string');
+  for (const entry of inline) {
+    const content = entry.content as string;
+    entry.content = content.includes('\n') ? content.replace(/\r?\n/g, '\r\n') : `${content}\r\n`;
+  }
+  if (!inline.length && tree[0]) tree[0].mode = tree[0].mode === '100755' ? '100644' : '100755';
+  return { ...(body as object), tree };
 }
 
 export function createRequestListener(deps: ServerDeps): http.RequestListener {
@@ -202,7 +220,9 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
       req.socket.destroy();
     };
 
-    if (fault && !dropAnswer) {
+    // 'different-tree': the request is handled, on a tree altered after validation (below)
+    const differentTree = fault?.kind === 'different-tree';
+    if (fault && !dropAnswer && !differentTree) {
       const a = faultAnswer(fault, { userId: callerAccount?.id, requestId: id, documentationUrl: docs });
       return send(a.status, Buffer.from(JSON.stringify(a.body)), a.headers);
     }
@@ -253,15 +273,15 @@ export function createRequestListener(deps: ServerDeps): http.RequestListener {
         }
       }
       problems.push(...validateBody(match.operation, body));
-      if (deps.strictBodyRoutes?.has(`${method} ${match.operation.route}`)) {
-        problems.push(...undeclaredBodyKeys(match.operation, body));
-      }
+      const tolerated = deps.toleratedBodyKeys?.[`${method} ${match.operation.route}`] ?? [];
+      problems.push(...undeclaredBodyKeys(match.operation, body, tolerated));
     }
     if (problems.length) return sendError(new HttpError(422, `Invalid request.\n\n${problems.join('\n')}`));
     if (method === 'POST' && REPO_CREATE_ROUTES.has(match.operation.route)) {
       const owner = match.operation.route === '/user/repos' ? callerAccount?.login : match.params.org;
       record.createsRepo = `${owner}/${(body as { name?: string }).name}`;
     }
+    if (differentTree) body = alterTree(body);
 
     const handler = deps.routes[`${method} ${match.operation.route}`];
     if (!handler) {

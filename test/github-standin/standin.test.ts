@@ -167,6 +167,60 @@ describe('validation against the OpenAPI description', () => {
     expect(enumBad.response.data.message).toContain(`For 'properties/tree/items/mode', "100600" is not a member of`);
   });
 
+  it('refuses body keys the description does not declare, on every route, naming the key', async () => {
+    // GitHub ignores them; a misspelt optional parameter must not pass silently here
+    const typo = await failure(
+      octokit.request('POST /orgs/{org}/repos', { org: 'acme', name: 'typo', has_wikis: false } as any),
+    );
+    expect(typo.status).toBe(422);
+    expect(typo.response.data.message).toBe('Invalid request.\n\n"has_wikis" is not a permitted key.');
+    expect(gh.repoExists('acme', 'typo')).toBe(false);
+
+    await octokit.rest.repos.createInOrg({ org: 'acme', name: 'strict-keys', auto_init: true });
+    const nested = await failure(
+      octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+        owner: 'acme',
+        repo: 'strict-keys',
+        tree: [{ path: 'a', mode: '100644', type: 'blob', content: 'x', encoding: 'utf-8' } as any],
+      }),
+    );
+    expect(nested.status).toBe(422);
+    expect(nested.response.data.message).toBe('Invalid request.\n\n"tree/items/encoding" is not a permitted key.');
+    const commit = await failure(
+      octokit.request('POST /repos/{owner}/{repo}/git/commits', {
+        owner: 'acme',
+        repo: 'strict-keys',
+        message: 'm',
+        tree: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+        parent: [],
+      } as any),
+    );
+    expect(commit.response.data.message).toBe('Invalid request.\n\n"parent" is not a permitted key.');
+    const update = await failure(
+      octokit.request('PATCH /repos/{owner}/{repo}', { owner: 'acme', repo: 'strict-keys', defaultBranch: 'x' } as any),
+    );
+    expect(update.response.data.message).toBe('Invalid request.\n\n"defaultBranch" is not a permitted key.');
+  });
+
+  it("tolerates only Backstage's publish:github allow_update_branch, and only on repository creation", async () => {
+    // module-github's createGithubRepoWithCollaboratorsAndTopics sends it where GitHub does not document it
+    for (const route of ['POST /orgs/{org}/repos', 'POST /user/repos'] as const) {
+      const name = `tolerated-${route.includes('orgs') ? 'org' : 'user'}`;
+      const params = route === 'POST /orgs/{org}/repos' ? { org: 'acme' } : {};
+      const res = await octokit.request(route, { ...params, name, allow_update_branch: true } as any);
+      expect(res.status).toBe(201);
+    }
+    const elsewhere = await failure(
+      octokit.request('PUT /repos/{owner}/{repo}/topics', {
+        owner: 'acme',
+        repo: 'tolerated-org',
+        names: [],
+        allow_update_branch: true,
+      } as any),
+    );
+    expect(elsewhere.response.data.message).toBe('Invalid request.\n\n"allow_update_branch" is not a permitted key.');
+  });
+
   it('validates query parameters and JSON syntax', async () => {
     await octokit.rest.repos.createInOrg({ org: 'acme', name: 'query-check', auto_init: true });
     const res = await request(gh.url)
@@ -786,6 +840,20 @@ describe('faults', () => {
     it('is only made with hold()', () => {
       expect(() => gh.inject({ kind: 'hold' })).toThrow(/hold\(\)/);
     });
+  });
+
+  it('builds a different tree than the one sent, answering its SHA, only on tree creation', async () => {
+    const repo = { owner: 'acme', repo: 'different-tree' };
+    await octokit.rest.repos.createInOrg({ org: 'acme', name: repo.repo, auto_init: true });
+    const tree = [{ path: 'a.txt', mode: '100644' as const, type: 'blob' as const, content: 'line\n' }];
+    const sent = await octokit.rest.git.createTree({ ...repo, tree });
+    gh.inject({ kind: 'different-tree' });
+    expect((await octokit.rest.users.getAuthenticated()).status).toBe(200); // not a tree request: untouched
+    const altered = await octokit.rest.git.createTree({ ...repo, tree });
+    expect(altered.data.sha).not.toBe(sent.data.sha);
+    const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: altered.data.tree[0].sha! });
+    expect(Buffer.from(blob.data.content, 'base64').toString()).toBe('line\r\n');
+    expect((await octokit.rest.git.createTree({ ...repo, tree })).data.sha).toBe(sent.data.sha); // once only
   });
 
   it('refuses a fault for a route template that does not exist', () => {

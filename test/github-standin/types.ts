@@ -81,10 +81,19 @@ export interface RecordedRequest {
 /**
  * 'reset-connection': the connection drops before GitHub does anything;
  * 'drop-response': GitHub does the work and stores it, then the connection drops before the answer
- * (the client cannot tell the two apart and usually sends the request again).
+ * (the client cannot tell the two apart and usually sends the request again);
+ * 'different-tree': GitHub stores a tree other than the one sent (an encoding slip on its side: it
+ * applies to POST /repos/{owner}/{repo}/git/trees) and answers with that tree's SHA.
  */
 export type FaultKind =
-  'status' | 'rate-limit' | 'secondary-rate-limit' | 'reset-connection' | 'drop-response' | 'not-ready' | 'hold';
+  | 'status'
+  | 'rate-limit'
+  | 'secondary-rate-limit'
+  | 'reset-connection'
+  | 'drop-response'
+  | 'not-ready'
+  | 'different-tree'
+  | 'hold';
 
 /** What happens to a held request when the test lets it go. */
 export type HoldOutcome = 'process' | 'drop';

@@ -1,0 +1,47 @@
+// Reads Stryker's JSON report (npm run mutation): prints the mutation score per folder and every
+// surviving mutant, and exits 1 when a folder's score is below MUTATION_THRESHOLD (default 85).
+import fs from 'node:fs';
+
+const REPORT = 'reports/mutation/mutation.json';
+const FOLDERS = ['src/validation', 'src/templating', 'src/github', 'src/catalog', 'src/util'];
+const threshold = Number(process.env.MUTATION_THRESHOLD ?? 85);
+
+const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
+const rows = new Map(FOLDERS.map(f => [f, { killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0 }]));
+const survivors = [];
+for (const [file, { mutants }] of Object.entries(report.files)) {
+  const folder = FOLDERS.find(f => file.startsWith(`${f}/`));
+  if (!folder) throw new Error(`${file} is mutated but belongs to none of ${FOLDERS.join(', ')}`);
+  const row = rows.get(folder);
+  for (const m of mutants) {
+    const where = `${file}:${m.location.start.line}:${m.location.start.column}`;
+    const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80);
+    if (m.status === 'Killed') row.killed++;
+    else if (m.status === 'Timeout') row.timeout++;
+    else if (m.status === 'Survived') {
+      row.survived++;
+      survivors.push(`${where} ${m.mutatorName}: ${replacement}`);
+    } else if (m.status === 'NoCoverage') {
+      row.noCoverage++;
+      survivors.push(`${where} ${m.mutatorName} (no test reaches it): ${replacement}`);
+    } else row.ignored++; // Ignored (a Stryker disable comment), CompileError, RuntimeError: not scored
+  }
+}
+
+const failed = [];
+console.log(`\n| folder | score | killed | survived | timeouts | no coverage |`);
+console.log(`| --- | --- | --- | --- | --- | --- |`);
+for (const [folder, r] of rows) {
+  const detected = r.killed + r.timeout;
+  const valid = detected + r.survived + r.noCoverage;
+  const score = valid ? (100 * detected) / valid : 100;
+  if (score < threshold) failed.push(`${folder} ${score.toFixed(2)} %`);
+  console.log(`| ${folder} | ${score.toFixed(2)} % | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} |`);
+}
+console.log(`\nSurviving mutants (${survivors.length}):`);
+for (const s of survivors) console.log(`  ${s}`);
+if (failed.length) {
+  console.error(`\nMutation score below ${threshold} %: ${failed.join(', ')}`);
+  process.exit(1);
+}
+console.log(`\nEvery folder at or above ${threshold} %.`);
