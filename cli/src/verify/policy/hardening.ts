@@ -7,12 +7,14 @@
  * values.
  */
 import { objectLabel } from '../overlays';
-import { Finding, K8sObject } from '../types';
+import { Finding } from '../types';
 import { asArray, isRecord } from '../util';
 import {
   ContainerPort,
   containerPorts,
   containers,
+  finding,
+  isHeadless,
   kindIs,
   labelSelectorMatches,
   mapSelects,
@@ -21,18 +23,11 @@ import {
   parseQuantity,
   PodTemplate,
   podTemplates,
+  sameNamespace,
   stringMap,
 } from './k8s';
-import type { Rule, RuleContext } from './rules';
+import type { Rule } from './rules';
 
-const finding = (ctx: RuleContext, obj: K8sObject, field: string | undefined, message: string): Finding => ({
-  file: ctx.fileOf(obj),
-  ...(field ? { field } : {}),
-  message: `${objectLabel(obj)}: ${message}`,
-});
-
-const sameNamespace = (a: K8sObject, b: K8sObject) => namespaceOf(a) === namespaceOf(b);
-const isHeadless = (svc: K8sObject) => svc.spec?.clusterIP === 'None';
 const describePort = (p: ContainerPort) => `${p.name ?? '-'}/${p.number ?? '-'}`;
 
 /** A Service port's targetPort (or port) resolved to the container port it reaches on these pods. */
