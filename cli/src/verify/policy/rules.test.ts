@@ -1079,6 +1079,7 @@ const BROKEN: Record<string, Broken[]> = {
         ['trailing text', '2x', /is "2x"$/],
         ['leading text', 'x2', /is "x2"$/],
         ['a number, not a string', 2, /is 2$/],
+        ['a list', ['2'], /is \["2"\]$/],
       ] as const
     ).map(([label, value, message]) => ({
       branch: `REPLICAS not a literal whole number: ${label}`,
@@ -1375,6 +1376,13 @@ const BROKEN: Record<string, Broken[]> = {
           /^NetworkPolicy cache: no egress rule lets the pods reach their peers on the headless port app\/6379$/,
         ),
       ],
+    },
+    {
+      branch: 'egress on the peer port to other pods',
+      edit: app => {
+        netpol(app).egress[1].to = [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'other' } } }];
+      },
+      findings: [at(NP_FILE, 'spec.egress', /no egress rule lets the pods reach their peers/)],
     },
     {
       branch: 'egress to the peers on another port',
@@ -1998,11 +2006,17 @@ const NEAR_MISSES: Record<string, NearMiss[]> = {
       },
     },
     {
-      branch: 'spec.replicas unset and REPLICAS 1; the variables in another order',
+      branch: 'spec.replicas unset and REPLICAS 1; the variables in another order, POD_NAME first',
       edit: app => {
         delete app.statefulSet.spec.replicas;
         env(app, 'REPLICAS').value = '1';
-        container(app).env.reverse();
+        const podName = env(app, 'POD_NAME');
+        container(app).env = [
+          podName,
+          ...container(app)
+            .env.filter((e: any) => e !== podName)
+            .reverse(),
+        ];
       },
     },
     {
