@@ -13,6 +13,8 @@ import {
   ContainerPort,
   containerPorts,
   containers,
+  finding,
+  isHeadless,
   kindIs,
   labelSelectorMatches,
   mapSelects,
@@ -21,25 +23,29 @@ import {
   parseQuantity,
   PodTemplate,
   podTemplates,
+  sameNamespace,
   stringMap,
 } from './k8s';
-import type { Rule, RuleContext } from './rules';
+import type { Rule } from './rules';
 
-const finding = (ctx: RuleContext, obj: K8sObject, field: string | undefined, message: string): Finding => ({
-  file: ctx.fileOf(obj),
-  ...(field ? { field } : {}),
-  message: `${objectLabel(obj)}: ${message}`,
-});
-
-const sameNamespace = (a: K8sObject, b: K8sObject) => namespaceOf(a) === namespaceOf(b);
-const isHeadless = (svc: K8sObject) => svc.spec?.clusterIP === 'None';
 const describePort = (p: ContainerPort) => `${p.name ?? '-'}/${p.number ?? '-'}`;
 
 /** A Service port's targetPort (or port) resolved to the container port it reaches on these pods. */
 function targetContainerPort(svcPort: any, pods: PodTemplate): ContainerPort | undefined {
   const ref = svcPort?.targetPort ?? svcPort?.port;
   const ports = containers(pods, { includeInit: false }).flatMap(c => containerPorts(c.container));
-  return typeof ref === 'number' ? ports.find(p => p.number === ref) : ports.find(p => p.name === ref);
+  if (typeof ref === 'number') return ports.find(p => p.number === ref);
+  return typeof ref === 'string' ? ports.find(p => p.name === ref) : undefined;
+}
+
+/**
+ * The traffic directions a NetworkPolicy governs. Without policyTypes the API
+ * server defaults to Ingress, plus Egress when the policy has egress rules.
+ */
+function policyTypesOf(policy: K8sObject): string[] {
+  const listed = asArray(policy.spec?.policyTypes).map(String);
+  if (listed.length) return listed;
+  return ['Ingress', ...(asArray(policy.spec?.egress).length ? ['Egress'] : [])];
 }
 
 /** Does a NetworkPolicy port entry (number, name or range; TCP by default) admit this container port over TCP? */
@@ -56,6 +62,20 @@ function policyPortAdmits(entry: any, port: ContainerPort): boolean {
 /** A rule's `ports` (absent: every port) admits the container port. */
 const rulePortsAdmit = (rule: any, port: ContainerPort) =>
   !Array.isArray(rule?.ports) || rule.ports.some((e: any) => policyPortAdmits(e, port));
+
+/**
+ * Does a NetworkPolicy apply to these pods? Unlike the other selectors here,
+ * an empty podSelector ({}) is meaningful: it selects every pod of the
+ * namespace (the usual default deny, or an allow-all that opens the app).
+ */
+function policySelects(policy: K8sObject, pods: PodTemplate): boolean {
+  const selector = policy.spec?.podSelector;
+  if (!sameNamespace(policy, pods.owner) || !isRecord(selector)) return false;
+  const empty =
+    Object.keys(stringMap(selector.matchLabels)).length === 0 &&
+    asArray(selector.matchExpressions).filter(isRecord).length === 0;
+  return empty || labelSelectorMatches(selector, pods.labels);
+}
 
 /** A peer that is the pods themselves: a podSelector matching their labels, in their own namespace. */
 const isPeerPods = (peer: any, pods: PodTemplate) =>
@@ -87,9 +107,7 @@ const networkPolicy: Rule = {
     const services = objects.filter(o => kindIs(o, 'Service'));
     const ingresses = objects.filter(o => kindIs(o, 'Ingress'));
     for (const pods of podTemplates(objects).filter(t => kindIs(t.owner, 'StatefulSet'))) {
-      const selecting = policies.filter(
-        p => sameNamespace(p, pods.owner) && labelSelectorMatches(p.spec?.podSelector, pods.labels),
-      );
+      const selecting = policies.filter(p => policySelects(p, pods));
       if (selecting.length === 0) {
         out.push(
           finding(
@@ -101,7 +119,7 @@ const networkPolicy: Rule = {
         );
         continue;
       }
-      const types = new Set(selecting.flatMap(p => asArray(p.spec?.policyTypes).map(String)));
+      const types = new Set(selecting.flatMap(policyTypesOf));
       for (const type of ['Ingress', 'Egress']) {
         if (!types.has(type))
           out.push(
@@ -109,7 +127,7 @@ const networkPolicy: Rule = {
               ctx,
               selecting[0],
               'spec.policyTypes',
-              `no NetworkPolicy selecting ${objectLabel(pods.owner)} lists policyType ${type}, so all ${type.toLowerCase()} traffic stays open`,
+              `no NetworkPolicy selecting ${objectLabel(pods.owner)} has policyType ${type}, so all ${type.toLowerCase()} traffic stays open`,
             ),
           );
       }
@@ -136,7 +154,7 @@ const networkPolicy: Rule = {
             if (!svc || !mapSelects(svc.spec?.selector, pods.labels)) return; // ingress-targets-lb reports these
             const svcPort = asArray(svc.spec?.ports).find(
               sp =>
-                sp?.name === backend?.port?.name ||
+                (backend?.port?.name !== undefined && sp?.name === backend.port.name) ||
                 (backend?.port?.number !== undefined && sp?.port === backend.port.number),
             );
             const port = targetContainerPort(svcPort, pods);

@@ -4,7 +4,8 @@
  * missing or mistyped fields (the schema check reports those), so a rule never
  * crashes on a broken object.
  */
-import { K8sObject } from '../types';
+import { objectLabel } from '../overlays';
+import { Finding, K8sObject } from '../types';
 import { asArray, isRecord } from '../util';
 
 export type PodTemplate = {
@@ -31,6 +32,20 @@ export const kindIs = (obj: K8sObject, kind: string) => obj.kind === kind;
 export const nameOf = (obj: K8sObject): string => (typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
 export const namespaceOf = (obj: K8sObject): string =>
   typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : '';
+export const sameNamespace = (a: K8sObject, b: K8sObject) => namespaceOf(a) === namespaceOf(b);
+export const isHeadless = (svc: K8sObject) => svc.spec?.clusterIP === 'None';
+
+/** A finding on an object, located in the file it came from and prefixed with its kind and name. */
+export const finding = (
+  ctx: { fileOf(obj: K8sObject): string },
+  obj: K8sObject,
+  field: string | undefined,
+  message: string,
+): Finding => ({
+  file: ctx.fileOf(obj),
+  ...(field ? { field } : {}),
+  message: `${objectLabel(obj)}: ${message}`,
+});
 
 export function podTemplates(objects: K8sObject[]): PodTemplate[] {
   const out: PodTemplate[] = [];

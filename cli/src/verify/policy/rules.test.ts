@@ -14,6 +14,9 @@ const LB = `${NAME}-lb`;
 const CONTAINER = 'spec.template.spec.containers[0]';
 const SC = `${CONTAINER}.securityContext`;
 const POD_SC = 'spec.template.spec.securityContext';
+const POD_SPEC = 'spec.template.spec';
+const ENV = `${CONTAINER}.env`;
+const RES = `${CONTAINER}.resources`;
 
 /** Where each object "was written": one file per kind and name, so a finding on the wrong object shows. */
 const fileOf = (obj: K8sObject) => `${String(obj.kind).toLowerCase()}-${String(obj.metadata?.name)}.yaml`;
@@ -21,6 +24,8 @@ const STS_FILE = `statefulset-${NAME}.yaml`;
 const HEADLESS_FILE = `service-${NAME}.yaml`;
 const LB_FILE = `service-${LB}.yaml`;
 const INGRESS_FILE = `ingress-${NAME}.yaml`;
+const NP_FILE = `networkpolicy-${NAME}.yaml`;
+const SA_FILE = `serviceaccount-${NAME}.yaml`;
 
 const podLabels = () => ({ 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/instance': NAME });
 
@@ -38,17 +43,30 @@ function goodApp() {
       template: {
         metadata: { labels: { ...podLabels(), 'app.kubernetes.io/component': 'server' } },
         spec: {
+          serviceAccountName: NAME,
+          automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
               name: NAME,
               image: `registry.example.com/${NAME}:0.1.0`,
+              imagePullPolicy: 'Always',
               ports: [{ name: 'app', containerPort: 6379 }],
-              env: [{ name: 'PORT', value: '6379' }],
+              env: [
+                { name: 'PORT', value: '6379' },
+                { name: 'DATA_DIR', value: '/data' },
+                { name: 'REPLICAS', value: '2' },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'SERVICE_NAME', value: NAME },
+              ],
               startupProbe: { httpGet: { path: '/healthz', port: 'app' } },
               readinessProbe: { httpGet: { path: '/readyz', port: 'app' } },
               livenessProbe: { httpGet: { path: '/healthz', port: 'app' } },
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '128Mi' },
+                limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '256Mi' },
+              },
               securityContext: {
                 runAsNonRoot: true,
                 allowPrivilegeEscalation: false,
@@ -56,8 +74,13 @@ function goodApp() {
                 capabilities: { drop: ['ALL'] },
                 seccompProfile: { type: 'RuntimeDefault' },
               },
+              volumeMounts: [
+                { name: 'data', mountPath: '/data' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
             },
           ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
         },
       },
       volumeClaimTemplates: [
@@ -100,13 +123,61 @@ function goodApp() {
       ],
     },
   };
-  return { statefulSet, pdb, headless, lb, ingress };
+  const serviceAccount: K8sObject = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: NAME, namespace: NS },
+    automountServiceAccountToken: false,
+  };
+  // Default deny, then the Ingress controller's namespace to the app port, peers on the headless port, DNS out.
+  const networkPolicy: K8sObject = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: NAME, namespace: NS },
+    spec: {
+      podSelector: { matchLabels: podLabels() },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }],
+          ports: [{ port: 'app', protocol: 'TCP' }],
+        },
+        { from: [{ podSelector: { matchLabels: podLabels() } }], ports: [{ port: 'app', protocol: 'TCP' }] },
+      ],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
+          ports: [
+            { port: 53, protocol: 'UDP' },
+            { port: 53, protocol: 'TCP' },
+          ],
+        },
+        { to: [{ podSelector: { matchLabels: podLabels() } }], ports: [{ port: 'app', protocol: 'TCP' }] },
+      ],
+    },
+  };
+  return { statefulSet, pdb, headless, lb, ingress, serviceAccount, networkPolicy };
 }
 type App = ReturnType<typeof goodApp>;
 
 const container = (app: App) => app.statefulSet.spec.template.spec.containers[0];
 const podSpec = (app: App) => app.statefulSet.spec.template.spec;
 const backend = (app: App) => app.ingress.spec.rules[0].http.paths[0].backend;
+const env = (app: App, name: string) => container(app).env.find((e: any) => e.name === name);
+const netpol = (app: App) => app.networkPolicy.spec;
+const without = (app: App, dropped: K8sObject) => Object.values(app).filter(o => o !== dropped);
+/** Another workload in the app's namespace, with this pod spec. */
+const deployment = (spec: Record<string, any>): K8sObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: NS },
+  spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec } },
+});
 
 function context(overrides: Partial<RuleContext> = {}): RuleContext {
   return {
@@ -927,7 +998,7 @@ const BROKEN: Record<string, Broken[]> = {
         at(
           'deploy/overlays/prod/kustomization.yaml',
           'namespace',
-          /^puts StatefulSet cache, PodDisruptionBudget cache, Service cache, Service cache-lb, Ingress cache in the "default" namespace$/,
+          /^puts StatefulSet cache, PodDisruptionBudget cache, Service cache, Service cache-lb, Ingress cache, ServiceAccount cache, NetworkPolicy cache in the "default" namespace$/,
         ),
       ],
     },
@@ -968,6 +1039,729 @@ const BROKEN: Record<string, Broken[]> = {
       },
       ctx: { kustomizeLabelKeys: new Set(['env']) },
       findings: [at(STS_FILE, 'spec.volumeClaimTemplates[0].metadata.labels["env"]', /gets label env=prod/)],
+    },
+  ],
+  'app-sharding-env': [
+    {
+      branch: 'REPLICAS above spec.replicas',
+      edit: app => {
+        env(app, 'REPLICAS').value = '3';
+      },
+      findings: [at(STS_FILE, `${ENV}[2].value`, /REPLICAS is 3 but spec.replicas is 2: change both together/)],
+    },
+    {
+      branch: 'REPLICAS below spec.replicas',
+      edit: app => {
+        env(app, 'REPLICAS').value = '1';
+      },
+      findings: [at(STS_FILE, `${ENV}[2].value`, /REPLICAS is 1 but spec.replicas is 2/)],
+    },
+    {
+      branch: 'spec.replicas unset means 1',
+      edit: app => {
+        delete app.statefulSet.spec.replicas;
+      },
+      findings: [at(STS_FILE, `${ENV}[2].value`, /REPLICAS is 2 but spec.replicas is 1/)],
+    },
+    {
+      branch: 'REPLICAS listed first',
+      edit: app => {
+        const replicas = env(app, 'REPLICAS');
+        replicas.value = '3';
+        container(app).env = [replicas, ...container(app).env.filter((e: any) => e !== replicas)];
+      },
+      findings: [at(STS_FILE, `${ENV}[0].value`, /REPLICAS is 3 but spec.replicas is 2/)],
+    },
+    ...(
+      [
+        ['zero', '0', /is "0"$/],
+        ['a leading zero', '02', /is "02"$/],
+        ['trailing text', '2x', /is "2x"$/],
+        ['leading text', 'x2', /is "x2"$/],
+        ['a number, not a string', 2, /is 2$/],
+        ['a list', ['2'], /is \["2"\]$/],
+      ] as const
+    ).map(([label, value, message]) => ({
+      branch: `REPLICAS not a literal whole number: ${label}`,
+      edit: (app: App) => {
+        env(app, 'REPLICAS').value = value;
+      },
+      findings: [
+        at(STS_FILE, `${ENV}[2].value`, new RegExp(`REPLICAS must be a literal whole number, ${message.source}`)),
+      ],
+    })),
+    {
+      branch: 'REPLICAS from a reference',
+      edit: app => {
+        container(app).env[2] = { name: 'REPLICAS', valueFrom: { configMapKeyRef: { name: 'c', key: 'replicas' } } };
+      },
+      findings: [at(STS_FILE, `${ENV}[2].value`, /REPLICAS must be a literal whole number, is null$/)],
+    },
+    {
+      branch: 'no POD_NAME',
+      edit: app => {
+        container(app).env = container(app).env.filter((e: any) => e.name !== 'POD_NAME');
+      },
+      findings: [at(STS_FILE, ENV, /sets REPLICAS but not POD_NAME \(from the downward API, metadata.name\)/)],
+    },
+    {
+      branch: 'POD_NAME as a literal',
+      edit: app => {
+        container(app).env[3] = { name: 'POD_NAME', value: 'cache-0' };
+      },
+      findings: [
+        at(STS_FILE, `${ENV}[3].valueFrom`, /POD_NAME must come from the downward API \(fieldRef: metadata.name\)/),
+      ],
+    },
+    {
+      branch: 'POD_NAME from another field',
+      edit: app => {
+        env(app, 'POD_NAME').valueFrom.fieldRef.fieldPath = 'metadata.namespace';
+      },
+      findings: [at(STS_FILE, `${ENV}[3].valueFrom`, /POD_NAME must come from the downward API/)],
+    },
+    {
+      branch: 'SERVICE_NAME is not the headless Service',
+      edit: app => {
+        env(app, 'SERVICE_NAME').value = LB;
+      },
+      findings: [at(STS_FILE, `${ENV}[5].value`, /SERVICE_NAME is "cache-lb" but spec.serviceName is "cache"/)],
+    },
+    {
+      branch: 'a wrong SERVICE_NAME listed first',
+      edit: app => {
+        container(app).env = [{ name: 'SERVICE_NAME', value: 'cache-peers' }, ...container(app).env.slice(0, 5)];
+      },
+      findings: [
+        // REPLICAS and POD_NAME moved one place down.
+        at(STS_FILE, `${ENV}[0].value`, /SERVICE_NAME is "cache-peers" but spec.serviceName is "cache"/),
+      ],
+    },
+    {
+      branch: 'SERVICE_NAME from a reference',
+      edit: app => {
+        container(app).env[5] = { name: 'SERVICE_NAME', valueFrom: { configMapKeyRef: { name: 'c', key: 'svc' } } };
+      },
+      findings: [at(STS_FILE, `${ENV}[5].value`, /SERVICE_NAME is null but spec.serviceName is "cache"/)],
+    },
+    {
+      branch: 'a StatefulSet without serviceName',
+      edit: app => {
+        delete app.statefulSet.spec.serviceName;
+      },
+      findings: [at(STS_FILE, `${ENV}[5].value`, /SERVICE_NAME is "cache" but spec.serviceName is null/)],
+    },
+    {
+      branch: 'every container that sets REPLICAS is checked',
+      edit: app => {
+        podSpec(app).containers.push({ name: 'side', env: [{ name: 'REPLICAS', value: '5' }] });
+      },
+      findings: [
+        at(STS_FILE, 'spec.template.spec.containers[1].env[0].value', /REPLICAS is 5 but spec.replicas is 2/),
+        at(STS_FILE, 'spec.template.spec.containers[1].env', /sets REPLICAS but not POD_NAME/),
+      ],
+    },
+  ],
+  'network-policy': [
+    {
+      branch: 'no NetworkPolicy',
+      edit: app => without(app, app.networkPolicy),
+      findings: [
+        at(
+          STS_FILE,
+          'spec.template.metadata.labels',
+          /StatefulSet cache: no NetworkPolicy in namespace "team-a" selects its pods \(NetworkPolicies here: none\)/,
+        ),
+      ],
+    },
+    {
+      branch: 'the NetworkPolicy is in another namespace',
+      edit: app => {
+        app.networkPolicy.metadata.namespace = 'team-b';
+      },
+      findings: [at(STS_FILE, 'spec.template.metadata.labels', /in namespace "team-a" selects .*here: cache\)/)],
+    },
+    {
+      branch: 'a podSelector that matches other pods',
+      edit: app => {
+        netpol(app).podSelector = { matchLabels: { 'app.kubernetes.io/name': 'other' } };
+      },
+      findings: [at(STS_FILE, 'spec.template.metadata.labels', /no NetworkPolicy .*here: cache\)/)],
+    },
+    {
+      branch: 'a NetworkPolicy without podSelector',
+      edit: app => {
+        delete netpol(app).podSelector;
+      },
+      findings: [at(STS_FILE, 'spec.template.metadata.labels', /no NetworkPolicy .*here: cache\)/)],
+    },
+    {
+      branch: 'policyTypes without Egress: egress stays open (and DNS is not asked for)',
+      edit: app => {
+        netpol(app).policyTypes = ['Ingress'];
+        netpol(app).egress.splice(0, 1);
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.policyTypes',
+          /^NetworkPolicy cache: no NetworkPolicy selecting StatefulSet cache has policyType Egress, so all egress traffic stays open$/,
+        ),
+      ],
+    },
+    {
+      branch: 'policyTypes without Ingress',
+      edit: app => {
+        netpol(app).policyTypes = ['Egress'];
+      },
+      findings: [at(NP_FILE, 'spec.policyTypes', /has policyType Ingress, so all ingress traffic stays open/)],
+    },
+    {
+      branch: 'no policyTypes and no egress rules: the API server governs ingress only',
+      edit: app => {
+        delete netpol(app).policyTypes;
+        delete netpol(app).egress;
+      },
+      findings: [
+        at(NP_FILE, 'spec.policyTypes', /has policyType Egress/),
+        at(NP_FILE, 'spec.egress', /no egress rule lets the pods reach their peers on the headless port app\/6379/),
+      ],
+    },
+    {
+      branch: 'an ingress rule without from',
+      edit: app => {
+        delete netpol(app).ingress[0].from;
+      },
+      findings: [
+        at(NP_FILE, 'spec.ingress[0].from', /an ingress rule without "from" admits every pod and address/),
+        at(NP_FILE, 'spec.ingress', /no ingress rule admits the Ingress controller's namespace/),
+      ],
+    },
+    {
+      branch: 'an ingress rule with an empty from',
+      edit: app => {
+        netpol(app).ingress[1].from = [];
+      },
+      findings: [
+        at(NP_FILE, 'spec.ingress[1].from', /without "from"/),
+        at(NP_FILE, 'spec.ingress', /no ingress rule admits the peer pods/),
+      ],
+    },
+    {
+      branch: 'a namespace-wide policy (empty podSelector) that admits everything',
+      edit: app => [
+        ...Object.values(app),
+        {
+          kind: 'NetworkPolicy',
+          metadata: { name: 'allow-all', namespace: NS },
+          spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+        },
+      ],
+      findings: [
+        at(
+          'networkpolicy-allow-all.yaml',
+          'spec.ingress[0].from',
+          /NetworkPolicy allow-all: an ingress rule without "from"/,
+        ),
+      ],
+    },
+    ...(
+      [
+        ['on another port', { ports: [{ port: 8080 }] }],
+        ['on a range that ends below the app port', { ports: [{ port: 6000, endPort: 6378 }] }],
+        ['on a range that starts above the app port', { ports: [{ port: 6380, endPort: 7000 }] }],
+        ['on UDP only', { ports: [{ port: 'app', protocol: 'UDP' }] }],
+        ['on a port name the container does not use', { ports: [{ port: 'http' }] }],
+        ['from every namespace (an empty namespaceSelector)', { from: [{ namespaceSelector: {} }] }],
+        ['from pods of its own namespace', { from: [{ podSelector: { matchLabels: { app: 'kong' } } }] }],
+        ['from an address block', { from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }],
+      ] as const
+    ).map(([label, change]) => ({
+      branch: `the Ingress controller admitted ${label}`,
+      edit: (app: App) => {
+        Object.assign(netpol(app).ingress[0], change);
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.ingress',
+          /^NetworkPolicy cache: no ingress rule admits the Ingress controller's namespace to port app\/6379, which Ingress cache reaches through Service cache-lb \(rules\[0\]\.http\.paths\[0\]\): the app is unreachable through its Ingress$/,
+        ),
+      ],
+    })),
+    {
+      branch: 'a second Ingress path to a port the policy does not admit',
+      edit: app => {
+        container(app).ports.push({ name: 'admin', containerPort: 9000 });
+        app.lb.spec.ports.push({ name: 'admin', port: 9000, targetPort: 'admin' });
+        app.ingress.spec.rules[0].http.paths.push({
+          path: '/admin',
+          pathType: 'Prefix',
+          backend: { service: { name: LB, port: { name: 'admin' } } },
+        });
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.ingress',
+          /to port admin\/9000, which Ingress cache reaches .*\(rules\[0\]\.http\.paths\[1\]\)/,
+        ),
+      ],
+    },
+    {
+      branch: 'a backend by port number picks that Service port, not the first unnamed one',
+      edit: app => {
+        container(app).ports.push({ name: 'metrics', containerPort: 9090 });
+        app.lb.spec.ports = [
+          { port: 8080, targetPort: 'metrics' },
+          { port: 80, targetPort: 'app' },
+        ];
+        backend(app).service.port = { number: 80 };
+        netpol(app).ingress[0].ports = [{ port: 'metrics' }];
+      },
+      findings: [at(NP_FILE, 'spec.ingress', /to port app\/6379, which Ingress cache reaches/)],
+    },
+    {
+      branch: 'a Service port without targetPort reaches the container port of that number',
+      edit: app => {
+        app.lb.spec.ports = [{ name: 'http', port: 6379 }];
+        netpol(app).ingress[0].ports = [{ port: 8080 }];
+      },
+      findings: [
+        at(NP_FILE, 'spec.ingress', /to port app\/6379, which Ingress cache reaches through Service cache-lb/),
+      ],
+    },
+    {
+      branch: 'no ingress rule for the peers',
+      edit: app => {
+        netpol(app).ingress.splice(1, 1);
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.ingress',
+          /^NetworkPolicy cache: no ingress rule admits the peer pods \(podSelector matching StatefulSet cache\) on the headless port app\/6379$/,
+        ),
+      ],
+    },
+    ...(
+      [
+        [
+          'with a namespaceSelector (pods of every namespace)',
+          { from: [{ namespaceSelector: {}, podSelector: { matchLabels: podLabels() } }] },
+        ],
+        [
+          'by a podSelector that matches other pods',
+          { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'other' } } }] },
+        ],
+        ['by an empty podSelector', { from: [{ podSelector: {} }] }],
+        ['on another port', { ports: [{ port: 6380 }] }],
+      ] as const
+    ).map(([label, change]) => ({
+      branch: `the peers admitted ${label}`,
+      edit: (app: App) => {
+        Object.assign(netpol(app).ingress[1], change);
+      },
+      findings: [at(NP_FILE, 'spec.ingress', /no ingress rule admits the peer pods .* on the headless port app\/6379/)],
+    })),
+    {
+      branch: 'no egress rule to the peers',
+      edit: app => {
+        netpol(app).egress.splice(1, 1);
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.egress',
+          /^NetworkPolicy cache: no egress rule lets the pods reach their peers on the headless port app\/6379$/,
+        ),
+      ],
+    },
+    {
+      branch: 'egress on the peer port to other pods',
+      edit: app => {
+        netpol(app).egress[1].to = [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'other' } } }];
+      },
+      findings: [at(NP_FILE, 'spec.egress', /no egress rule lets the pods reach their peers/)],
+    },
+    {
+      branch: 'egress to the peers on another port',
+      edit: app => {
+        netpol(app).egress[1].ports = [{ port: 'http' }];
+      },
+      findings: [at(NP_FILE, 'spec.egress', /no egress rule lets the pods reach their peers/)],
+    },
+    {
+      branch: 'every port of the headless Service is checked',
+      edit: app => {
+        container(app).ports.push({ name: 'gossip', containerPort: 7000 });
+        app.headless.spec.ports.push({ name: 'gossip', port: 7000, targetPort: 'gossip' });
+      },
+      findings: [
+        at(NP_FILE, 'spec.ingress', /admits the peer pods .* on the headless port gossip\/7000$/),
+        at(NP_FILE, 'spec.egress', /reach their peers on the headless port gossip\/7000$/),
+      ],
+    },
+    ...(
+      [
+        ['no DNS rule', (app: App) => netpol(app).egress.splice(0, 1)],
+        [
+          'DNS over TCP only (a port without protocol is TCP)',
+          (app: App) => (netpol(app).egress[0].ports = [{ port: 53 }]),
+        ],
+        ['UDP to another port', (app: App) => (netpol(app).egress[0].ports = [{ port: 5353, protocol: 'UDP' }])],
+        ['a DNS rule whose "to" holds no peer', (app: App) => (netpol(app).egress[0].to = ['kube-dns'])],
+      ] as const
+    ).map(([label, change]) => ({
+      branch: `DNS: ${label}`,
+      edit: (app: App) => {
+        change(app);
+      },
+      findings: [
+        at(
+          NP_FILE,
+          'spec.egress',
+          /^NetworkPolicy cache: no egress rule allows DNS \(port 53\/UDP\): the pods cannot resolve/,
+        ),
+      ],
+    })),
+  ],
+  'dedicated-service-account': [
+    {
+      branch: 'no serviceAccountName',
+      edit: app => {
+        delete podSpec(app).serviceAccountName;
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.serviceAccountName`,
+          /^StatefulSet cache: runs as the namespace's default ServiceAccount \(no serviceAccountName\): give the pods their own$/,
+        ),
+      ],
+    },
+    {
+      branch: 'an empty serviceAccountName',
+      edit: app => {
+        podSpec(app).serviceAccountName = '';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /default ServiceAccount \(no serviceAccountName\)/)],
+    },
+    {
+      branch: 'serviceAccountName: default',
+      edit: app => {
+        podSpec(app).serviceAccountName = 'default';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /default ServiceAccount: give the pods their own$/)],
+    },
+    {
+      branch: 'the deprecated serviceAccount: default',
+      edit: app => {
+        delete podSpec(app).serviceAccountName;
+        podSpec(app).serviceAccount = 'default';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /default ServiceAccount: give the pods their own$/)],
+    },
+    {
+      branch: 'a serviceAccountName that is not a string',
+      edit: app => {
+        podSpec(app).serviceAccountName = 7;
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /default ServiceAccount: give/)],
+    },
+    {
+      branch: 'the ServiceAccount is not in the overlay',
+      edit: app => without(app, app.serviceAccount),
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.serviceAccountName`,
+          /^StatefulSet cache: ServiceAccount "cache" is not part of this overlay \(namespace "team-a"\): the pods would not start$/,
+        ),
+      ],
+    },
+    {
+      branch: 'the ServiceAccount is in another namespace',
+      edit: app => {
+        app.serviceAccount.metadata.namespace = 'team-b';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /ServiceAccount "cache" is not part of this overlay/)],
+    },
+    {
+      branch: 'the ServiceAccount has another name',
+      edit: app => {
+        app.serviceAccount.metadata.name = 'cache-sa';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.serviceAccountName`, /ServiceAccount "cache" is not part of this overlay/)],
+    },
+    {
+      branch: 'a ServiceAccount shared with another workload (named by the deprecated field there)',
+      edit: app => [
+        ...Object.values(app),
+        deployment({ serviceAccount: NAME, automountServiceAccountToken: false, containers: [] }),
+      ],
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.serviceAccountName`,
+          /^StatefulSet cache: shares ServiceAccount cache with Deployment web$/,
+        ),
+        at(
+          'deployment-web.yaml',
+          `${POD_SPEC}.serviceAccountName`,
+          /^Deployment web: shares ServiceAccount cache with StatefulSet cache$/,
+        ),
+      ],
+    },
+    {
+      branch: 'the ServiceAccount does not switch the token off',
+      edit: app => {
+        delete app.serviceAccount.automountServiceAccountToken;
+      },
+      findings: [
+        at(
+          SA_FILE,
+          'automountServiceAccountToken',
+          /^ServiceAccount cache: does not set automountServiceAccountToken: false: every pod using it gets an API token$/,
+        ),
+      ],
+    },
+    {
+      branch: 'the ServiceAccount mounts the token',
+      edit: app => {
+        app.serviceAccount.automountServiceAccountToken = true;
+      },
+      findings: [at(SA_FILE, 'automountServiceAccountToken', /does not set automountServiceAccountToken: false/)],
+    },
+    {
+      branch: 'the pods mount the token although the ServiceAccount does not',
+      edit: app => {
+        podSpec(app).automountServiceAccountToken = true;
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.automountServiceAccountToken`,
+          /^StatefulSet cache: mounts the API token \(automountServiceAccountToken: true\)$/,
+        ),
+      ],
+    },
+    {
+      branch: 'a bare Pod (fields start at spec)',
+      edit: app => [
+        ...Object.values(app),
+        { kind: 'Pod', metadata: { name: 'debug', namespace: NS }, spec: { containers: [] } },
+      ],
+      findings: [
+        at('pod-debug.yaml', 'spec.serviceAccountName', /^Pod debug: runs as the namespace's default ServiceAccount/),
+      ],
+    },
+  ],
+  'ephemeral-storage-set': [
+    {
+      branch: 'no request',
+      edit: app => {
+        delete container(app).resources.requests['ephemeral-storage'];
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${RES}.requests["ephemeral-storage"]`,
+          /^StatefulSet cache: container cache sets no ephemeral-storage request$/,
+        ),
+      ],
+    },
+    {
+      branch: 'no limits at all (the emptyDir is then not compared)',
+      edit: app => {
+        delete container(app).resources.limits;
+      },
+      findings: [
+        at(STS_FILE, `${RES}.limits["ephemeral-storage"]`, /container cache sets no ephemeral-storage limit$/),
+      ],
+    },
+    {
+      branch: 'an empty limit',
+      edit: app => {
+        container(app).resources.limits['ephemeral-storage'] = '';
+      },
+      findings: [at(STS_FILE, `${RES}.limits["ephemeral-storage"]`, /sets no ephemeral-storage limit$/)],
+    },
+    {
+      branch: 'a null request',
+      edit: app => {
+        container(app).resources.requests['ephemeral-storage'] = null;
+      },
+      findings: [at(STS_FILE, `${RES}.requests["ephemeral-storage"]`, /sets no ephemeral-storage request$/)],
+    },
+    {
+      branch: 'a limit that is not a quantity',
+      edit: app => {
+        container(app).resources.limits['ephemeral-storage'] = '1 GB';
+      },
+      findings: [
+        at(STS_FILE, `${RES}.limits["ephemeral-storage"]`, /container cache: "1 GB" is not a positive quantity$/),
+      ],
+    },
+    {
+      branch: 'a zero limit (not compared with the request or the emptyDir)',
+      edit: app => {
+        container(app).resources.limits['ephemeral-storage'] = '0';
+      },
+      findings: [at(STS_FILE, `${RES}.limits["ephemeral-storage"]`, /"0" is not a positive quantity$/)],
+    },
+    {
+      branch: 'a negative request',
+      edit: app => {
+        container(app).resources.requests['ephemeral-storage'] = '-1Gi';
+      },
+      findings: [at(STS_FILE, `${RES}.requests["ephemeral-storage"]`, /"-1Gi" is not a positive quantity$/)],
+    },
+    {
+      branch: 'a request above the limit',
+      edit: app => {
+        container(app).resources.requests['ephemeral-storage'] = '512Mi';
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${RES}.requests["ephemeral-storage"]`,
+          /container cache requests more ephemeral-storage \(512Mi\) than its limit \(256Mi\)$/,
+        ),
+      ],
+    },
+    {
+      branch: 'an init container without ephemeral-storage',
+      edit: app => {
+        podSpec(app).initContainers = [{ name: 'init' }];
+      },
+      findings: ['requests', 'limits'].map(kind =>
+        at(STS_FILE, `${POD_SPEC}.initContainers[0].resources.${kind}["ephemeral-storage"]`, /container init sets no/),
+      ),
+    },
+    {
+      branch: 'an emptyDir without sizeLimit',
+      edit: app => {
+        delete podSpec(app).volumes[0].emptyDir.sizeLimit;
+      },
+      findings: [
+        at(STS_FILE, `${POD_SPEC}.volumes[0].emptyDir.sizeLimit`, /^StatefulSet cache: emptyDir tmp has no sizeLimit$/),
+      ],
+    },
+    {
+      branch: 'a second, empty emptyDir',
+      edit: app => {
+        podSpec(app).volumes.push({ name: 'scratch', emptyDir: {} });
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.volumes[1].emptyDir.sizeLimit`, /emptyDir scratch has no sizeLimit$/)],
+    },
+    {
+      branch: 'an emptyDir larger than the limit',
+      edit: app => {
+        podSpec(app).volumes[0].emptyDir.sizeLimit = '257Mi';
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.volumes[0].emptyDir.sizeLimit`,
+          /emptyDir tmp may grow to 257Mi, more than the containers' ephemeral-storage limits together: the pod is evicted/,
+        ),
+      ],
+    },
+    {
+      branch: "an init container's limit does not cover the emptyDir",
+      edit: app => {
+        podSpec(app).initContainers = [
+          {
+            name: 'init',
+            resources: { requests: { 'ephemeral-storage': '1Mi' }, limits: { 'ephemeral-storage': '1Gi' } },
+          },
+        ];
+        podSpec(app).volumes[0].emptyDir.sizeLimit = '384Mi';
+      },
+      findings: [at(STS_FILE, `${POD_SPEC}.volumes[0].emptyDir.sizeLimit`, /may grow to 384Mi/)],
+    },
+    {
+      branch: 'a container without a limit: that is reported, the emptyDir is not compared',
+      edit: app => {
+        podSpec(app).containers.push({ name: 'side', resources: { requests: { 'ephemeral-storage': '1Mi' } } });
+        podSpec(app).volumes[0].emptyDir.sizeLimit = '1Gi';
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${POD_SPEC}.containers[1].resources.limits["ephemeral-storage"]`,
+          /container side sets no ephemeral-storage limit$/,
+        ),
+      ],
+    },
+    {
+      branch: 'a bare Pod (fields start at spec)',
+      edit: () => [
+        {
+          kind: 'Pod',
+          metadata: { name: 'debug', namespace: NS },
+          spec: { containers: [{ name: 'sh' }], volumes: [{ name: 'w', emptyDir: {} }] },
+        },
+      ],
+      findings: [
+        at(
+          'pod-debug.yaml',
+          'spec.containers[0].resources.requests["ephemeral-storage"]',
+          /^Pod debug: container sh sets no/,
+        ),
+        at(
+          'pod-debug.yaml',
+          'spec.containers[0].resources.limits["ephemeral-storage"]',
+          /^Pod debug: container sh sets no/,
+        ),
+        at('pod-debug.yaml', 'spec.volumes[0].emptyDir.sizeLimit', /^Pod debug: emptyDir w has no sizeLimit$/),
+      ],
+    },
+  ],
+  'image-pull-policy-always': [
+    ...(
+      [
+        ['IfNotPresent', 'IfNotPresent', '"IfNotPresent"'],
+        ['Never', 'Never', '"Never"'],
+        ['unset', undefined, '"unset"'],
+        ['always in lower case', 'always', '"always"'],
+      ] as const
+    ).map(([label, policy, shown]) => ({
+      branch: label,
+      edit: (app: App) => {
+        container(app).imagePullPolicy = policy;
+      },
+      findings: [
+        at(
+          STS_FILE,
+          `${CONTAINER}.imagePullPolicy`,
+          new RegExp(`^StatefulSet cache: container cache has imagePullPolicy ${shown}, not Always$`),
+        ),
+      ],
+    })),
+    {
+      branch: 'an init container',
+      edit: app => {
+        podSpec(app).initContainers = [{ name: 'init', image: 'busybox:1.36' }];
+      },
+      findings: [
+        at(STS_FILE, `${POD_SPEC}.initContainers[0].imagePullPolicy`, /container init has imagePullPolicy "unset"/),
+      ],
+    },
+    {
+      branch: 'a Deployment too',
+      edit: app => [
+        ...Object.values(app),
+        deployment({ containers: [{ name: 'web', imagePullPolicy: 'IfNotPresent' }] }),
+      ],
+      findings: [
+        at(
+          'deployment-web.yaml',
+          `${POD_SPEC}.containers[0].imagePullPolicy`,
+          /^Deployment web: container web has imagePullPolicy "IfNotPresent"/,
+        ),
+      ],
     },
   ],
 };
@@ -1195,6 +1989,286 @@ const NEAR_MISSES: Record<string, NearMiss[]> = {
         app.statefulSet.spec.volumeClaimTemplates[0].metadata.labels = { tier: 'cache' };
       },
       ctx: { kustomizeLabelKeys: new Set(['env']) },
+    },
+  ],
+  'app-sharding-env': [
+    {
+      branch: 'a container without REPLICAS is not the sharded app: nothing else is checked',
+      edit: app => {
+        container(app).env = container(app).env.filter((e: any) => !['REPLICAS', 'POD_NAME'].includes(e.name));
+        env(app, 'SERVICE_NAME').value = 'elsewhere';
+      },
+    },
+    {
+      branch: 'SERVICE_NAME absent',
+      edit: app => {
+        container(app).env = container(app).env.filter((e: any) => e.name !== 'SERVICE_NAME');
+      },
+    },
+    {
+      branch: 'spec.replicas unset and REPLICAS 1; the variables in another order, POD_NAME first',
+      edit: app => {
+        delete app.statefulSet.spec.replicas;
+        env(app, 'REPLICAS').value = '1';
+        const podName = env(app, 'POD_NAME');
+        container(app).env = [
+          podName,
+          ...container(app)
+            .env.filter((e: any) => e !== podName)
+            .reverse(),
+        ];
+      },
+    },
+    {
+      branch: 'REPLICAS of two digits',
+      edit: app => {
+        app.statefulSet.spec.replicas = 10;
+        env(app, 'REPLICAS').value = '10';
+      },
+    },
+    {
+      branch: 'init containers and Deployments are not checked',
+      edit: app => {
+        podSpec(app).initContainers = [{ name: 'init', env: [{ name: 'REPLICAS', value: '9' }] }];
+        return [
+          ...Object.values(app),
+          deployment({ containers: [{ name: 'web', env: [{ name: 'REPLICAS', value: '9' }] }] }),
+        ];
+      },
+    },
+  ],
+  'network-policy': [
+    {
+      branch: 'the app port by number, or by a range that includes it',
+      edit: app => {
+        netpol(app).ingress[0].ports = [{ port: 6379 }];
+        netpol(app).ingress[1].ports = [{ port: 6000, endPort: 7000 }];
+        netpol(app).egress[1].ports = [{ port: 6379, endPort: 6379, protocol: 'TCP' }];
+      },
+    },
+    {
+      branch: 'rules without ports, or a port entry without a port',
+      edit: app => {
+        netpol(app).ingress[0].ports = [{ protocol: 'TCP' }];
+        delete netpol(app).ingress[1].ports;
+        delete netpol(app).egress[1].ports;
+      },
+    },
+    {
+      branch: 'DNS egress with no port restriction',
+      edit: app => {
+        delete netpol(app).egress[0].ports;
+      },
+    },
+    {
+      branch: 'DNS egress to anywhere on UDP 53',
+      edit: app => {
+        delete netpol(app).egress[0].to;
+      },
+    },
+    {
+      branch: 'DNS egress on UDP without a port number',
+      edit: app => {
+        netpol(app).egress[0].ports = [{ protocol: 'UDP' }];
+      },
+    },
+    {
+      branch: "the controller's namespace by matchExpressions",
+      edit: app => {
+        netpol(app).ingress[0].from = [
+          {
+            namespaceSelector: {
+              matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['kong'] }],
+            },
+          },
+        ];
+      },
+    },
+    {
+      branch: "the controller's namespace by another label",
+      edit: app => {
+        netpol(app).ingress[0].from = [{ namespaceSelector: { matchLabels: { team: 'ingress' } } }];
+      },
+    },
+    {
+      branch: 'policyTypes and rules split over two policies',
+      edit: app => {
+        const egress = {
+          ...app.networkPolicy,
+          metadata: { name: `${NAME}-egress`, namespace: NS },
+          spec: { ...netpol(app), policyTypes: ['Egress'], ingress: [] },
+        };
+        app.networkPolicy.spec = { ...netpol(app), policyTypes: ['Ingress'], egress: [] };
+        return [...Object.values(app), egress];
+      },
+    },
+    {
+      branch: 'no policyTypes but egress rules: the API server governs both',
+      edit: app => {
+        delete netpol(app).policyTypes;
+      },
+    },
+    {
+      branch: "a namespace-wide default deny (empty podSelector) beside the app's policy",
+      edit: app => [
+        ...Object.values(app),
+        {
+          kind: 'NetworkPolicy',
+          metadata: { name: 'default-deny', namespace: NS },
+          spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+        },
+      ],
+    },
+    {
+      branch: "the app's policy with an empty podSelector (it selects every pod of the namespace)",
+      edit: app => {
+        netpol(app).podSelector = {};
+      },
+    },
+    {
+      branch: 'a podSelector by matchExpressions',
+      edit: app => {
+        netpol(app).podSelector = {
+          matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [NAME] }],
+        };
+      },
+    },
+    {
+      branch: 'Deployments are not held to it',
+      edit: app => [...Object.values(app), deployment({ containers: [] })],
+    },
+    // Without the controller's rule, an Ingress path that does not reach these pods' ports asks for nothing.
+    ...(
+      [
+        [
+          'an Ingress and its Service in another namespace',
+          (app: App) => {
+            app.ingress.metadata.namespace = 'team-b';
+            app.lb.metadata.namespace = 'team-b';
+          },
+        ],
+        [
+          'a backend Service in another namespace than the Ingress',
+          (app: App) => {
+            app.lb.metadata.namespace = 'team-b';
+          },
+        ],
+        [
+          'a backend Service that does not select the pods',
+          (app: App) => {
+            app.lb.spec.selector = { 'app.kubernetes.io/name': 'other' };
+          },
+        ],
+        [
+          'a backend port the Service does not expose',
+          (app: App) => {
+            container(app).ports.push({ containerPort: 9090 });
+            backend(app).service.port = { name: 'https' };
+          },
+        ],
+        [
+          'a targetPort that is not a container port',
+          (app: App) => {
+            app.lb.spec.ports[0].targetPort = 'nope';
+          },
+        ],
+        [
+          "a targetPort that is only an init container's port",
+          (app: App) => {
+            podSpec(app).initContainers = [{ name: 'init', ports: [{ name: 'seed', containerPort: 7000 }] }];
+            app.lb.spec.ports[0].targetPort = 'seed';
+          },
+        ],
+      ] as const
+    ).map(([label, change]) => ({
+      branch: `not the app's Ingress path: ${label}`,
+      edit: (app: App) => {
+        netpol(app).ingress.splice(0, 1);
+        change(app);
+      },
+    })),
+    // Without peer rules, a StatefulSet without a (headless) Service of its serviceName asks for none.
+    ...(
+      [
+        ['the Service is not headless', (app: App) => delete app.headless.spec.clusterIP],
+        ['the headless Service is in another namespace', (app: App) => (app.headless.metadata.namespace = 'team-b')],
+        ['serviceName names another Service', (app: App) => (app.statefulSet.spec.serviceName = 'cache-peers')],
+        ['the headless port targets no container port', (app: App) => (app.headless.spec.ports[0].targetPort = 'nope')],
+      ] as const
+    ).map(([label, change]) => ({
+      branch: `no peer port: ${label}`,
+      edit: (app: App) => {
+        netpol(app).ingress.splice(1, 1);
+        netpol(app).egress.splice(1, 1);
+        change(app);
+      },
+    })),
+  ],
+  'dedicated-service-account': [
+    {
+      branch: 'its own ServiceAccount by the deprecated serviceAccount field',
+      edit: app => {
+        delete podSpec(app).serviceAccountName;
+        podSpec(app).serviceAccount = NAME;
+      },
+    },
+    {
+      branch: 'the pods leave automountServiceAccountToken to the ServiceAccount',
+      edit: app => {
+        delete podSpec(app).automountServiceAccountToken;
+      },
+    },
+    {
+      branch: 'a ServiceAccount of the same name in another namespace, used there',
+      edit: app => [
+        ...Object.values(app),
+        { ...deployment({ serviceAccountName: NAME, containers: [] }), metadata: { name: 'web', namespace: 'team-b' } },
+        { ...app.serviceAccount, metadata: { name: NAME, namespace: 'team-b' } },
+      ],
+    },
+  ],
+  'ephemeral-storage-set': [
+    {
+      branch: 'a request equal to the limit, an emptyDir as large as the limit',
+      edit: app => {
+        container(app).resources.requests['ephemeral-storage'] = '256Mi';
+        podSpec(app).volumes[0].emptyDir.sizeLimit = '256Mi';
+      },
+    },
+    {
+      branch: "the containers' limits together cover the emptyDir",
+      edit: app => {
+        podSpec(app).containers.push({
+          name: 'side',
+          resources: { requests: { 'ephemeral-storage': '1Mi' }, limits: { 'ephemeral-storage': '256Mi' } },
+        });
+        podSpec(app).volumes[0].emptyDir.sizeLimit = '384Mi';
+      },
+    },
+    {
+      branch: 'a Memory-medium emptyDir without sizeLimit (it counts against memory), other volume kinds',
+      edit: app => {
+        podSpec(app).volumes.push(
+          { name: 'shm', emptyDir: { medium: 'Memory' } },
+          { name: 'config', configMap: { name: 'cache-config' } },
+        );
+      },
+    },
+    {
+      branch: 'quantities as numbers and exponents',
+      edit: app => {
+        container(app).resources.requests['ephemeral-storage'] = 134217728;
+        container(app).resources.limits['ephemeral-storage'] = '1e9';
+      },
+    },
+  ],
+  'image-pull-policy-always': [
+    {
+      branch: 'Always on init containers and other workloads too',
+      edit: app => {
+        podSpec(app).initContainers = [{ name: 'init', imagePullPolicy: 'Always' }];
+        return [...Object.values(app), deployment({ containers: [{ name: 'web', imagePullPolicy: 'Always' }] })];
+      },
     },
   ],
 };

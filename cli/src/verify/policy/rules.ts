@@ -15,12 +15,15 @@ import {
   CLUSTER_SCOPED,
   containerPorts,
   containers,
+  finding,
+  isHeadless,
   kindIs,
   labelSelectorMatches,
   mapSelects,
   nameOf,
   namespaceOf,
   podTemplates,
+  sameNamespace,
   parseQuantity,
   portMatches,
   stringMap,
@@ -60,14 +63,6 @@ export type Rule = {
  */
 export const TLS_EXEMPT_OVERLAY = /^(dev|develop|development|test|testing|local|sandbox)([-_.].*)?$/;
 
-const finding = (ctx: RuleContext, obj: K8sObject, field: string | undefined, message: string): Finding => ({
-  file: ctx.fileOf(obj),
-  ...(field ? { field } : {}),
-  message: `${objectLabel(obj)}: ${message}`,
-});
-
-const sameNamespace = (a: K8sObject, b: K8sObject) => namespaceOf(a) === namespaceOf(b);
-const isHeadless = (svc: K8sObject) => svc.spec?.clusterIP === 'None';
 const describeLabels = (labels: Record<string, string>) =>
   Object.keys(labels).length
     ? Object.entries(labels)

@@ -6,8 +6,7 @@
  */
 import { Finding } from '../types';
 import { asArray, isRecord } from '../util';
-import { objectLabel } from '../overlays';
-import { containers, kindIs, podTemplates } from './k8s';
+import { containers, finding, kindIs, podTemplates } from './k8s';
 import type { Rule } from './rules';
 
 type EnvVar = { name?: unknown; value?: unknown; valueFrom?: any };
@@ -21,11 +20,7 @@ export const appShardingEnv: Rule = {
     const out: Finding[] = [];
     for (const t of podTemplates(objects).filter(x => kindIs(x.owner, 'StatefulSet'))) {
       const sts = t.owner;
-      const at = (field: string, message: string): Finding => ({
-        file: ctx.fileOf(sts),
-        field,
-        message: `${objectLabel(sts)}: ${message}`,
-      });
+      const at = (field: string, message: string) => finding(ctx, sts, field, message);
       const replicas = sts.spec?.replicas ?? 1;
       for (const c of containers(t, { includeInit: false })) {
         const env = asArray(c.container.env).filter(isRecord) as EnvVar[];
