@@ -13,21 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGithubPushAction } from '../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../src/actions/githubRepoCreate';
-import { GithubClientOptions } from '../src/github/clientOptions';
+import { FAST_CLIENT } from './support/githubHarness';
 import { DEFAULT_TOKEN, GithubStandin, startGithubStandin } from './github-standin';
 import { actionContext, ActionRecord } from './support/actionContext';
 import { startEmbeddedScaffolder } from '../cli/src/dryrun/embeddedScaffolder';
 import { loadTemplateBundle } from '../cli/src/dryrun/templateBundle';
 import { SEED_VALUES, TEMPLATE_FILE, writeFiles } from './support/rendered';
-
-const FAST: GithubClientOptions = {
-  retries: 3,
-  retryBaseDelayMs: 10,
-  maxRetryAfterSeconds: 5,
-  rateLimitRetries: 2,
-  writePacingMs: 0,
-  repoReadyTimeoutMs: 5000,
-};
 
 let github: GithubStandin;
 let renderedSkeleton: string;
@@ -47,7 +38,7 @@ beforeEach(() => {
   github.resetRequests();
 });
 
-function actions(token = DEFAULT_TOKEN, clientOptions = FAST) {
+function actions(token = DEFAULT_TOKEN, clientOptions = FAST_CLIENT) {
   const integrations = ScmIntegrations.fromConfig(
     new ConfigReader({ integrations: { github: [{ host: github.host, apiBaseUrl: github.apiBaseUrl, token }] } }),
   );
@@ -396,7 +387,7 @@ describe('GitHub App credentials', () => {
       const deps = {
         integrations,
         githubCredentialsProvider: DefaultGithubCredentialsProvider.fromIntegrations(integrations),
-        clientOptions: FAST,
+        clientOptions: FAST_CLIENT,
       };
       const url = `${appGithub.host}?owner=acme&repo=from-app`;
       const checkpoints = new Map<string, JsonValue>();

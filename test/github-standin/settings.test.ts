@@ -11,6 +11,7 @@ import path from 'path';
 import { Octokit } from '@octokit/rest';
 import sodium from 'libsodium-wrappers';
 import { DEFAULT_TOKEN, GithubStandin, startGithubStandin, validateResponse } from './index';
+import { failure } from './testing';
 
 const READONLY_TOKEN = 'ghp_settings_readonly';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -18,15 +19,6 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 let gh: GithubStandin;
 let octokit: Octokit;
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-settings-'));
-
-async function failure(p: Promise<unknown>): Promise<{ status: number; response: { data: any; headers: any } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function expectDocumentedShape(method: string, route: string, status: number, body: unknown) {
   expect(validateResponse(method, route, status, body)).toEqual([]);

@@ -17,6 +17,7 @@ import { GithubUrlReader } from '@backstage/backend-defaults/urlReader';
 import { DefaultGithubCredentialsProvider, ScmIntegrations } from '@backstage/integration';
 import { createAppAuth } from '@octokit/auth-app';
 import { DEFAULT_TOKEN, GithubStandin, specStats, startGithubStandin, validateResponse } from './index';
+import { failure } from './testing';
 
 const READONLY_TOKEN = 'ghp_readonly_token';
 const NO_WORKFLOW_TOKEN = 'ghp_no_workflow_scope';
@@ -29,16 +30,6 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-test-'));
 
 function client(auth = DEFAULT_TOKEN): Octokit {
   return new Octokit({ baseUrl: gh.apiBaseUrl, auth, log: silent });
-}
-
-/** Runs a call that must fail and returns the RequestError for assertions. */
-async function failure(p: Promise<unknown>): Promise<{ status: number; response: { data: any; headers: any } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function git(args: string[], cwd?: string): string {
