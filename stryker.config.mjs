@@ -22,6 +22,9 @@ export default {
     'src/github/{access,actionsSettings,adoption,branchProtection,clientOptions,errors,freshRepositories,gitObjects,repoSettings,repoUrl,treePusher,workspaceFiles}.ts',
     '!src/**/*.test.ts',
   ],
+  // Static mutants (module-level constants) need every test file reloaded: 8 % of the mutants took
+  // 45 % of the run. They are reported as ignored, not scored.
+  ignoreStatic: true,
   // Committed: a re-run only tests mutants whose code or covering tests changed.
   incremental: true,
   incrementalFile: 'stryker-incremental.json',

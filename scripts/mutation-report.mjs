@@ -1,9 +1,14 @@
-// Reads Stryker's JSON report (npm run mutation): prints the mutation score per folder and every
+// Reads a Stryker JSON report (npm run mutation): prints the mutation score per folder and every
 // surviving mutant, and exits 1 when a folder's score is below MUTATION_THRESHOLD (default 85).
 import fs from 'node:fs';
 
-const REPORT = 'reports/mutation/mutation.json';
-const FOLDERS = ['src/validation', 'src/templating', 'src/github', 'src/catalog', 'src/util'];
+// node scripts/mutation-report.mjs [report.json folder…]: the module's report and folders by default.
+const [REPORT, ...folderArgs] = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['reports/mutation/mutation.json'];
+const FOLDERS = folderArgs.length
+  ? folderArgs
+  : ['src/validation', 'src/templating', 'src/github', 'src/catalog', 'src/util'];
 const threshold = Number(process.env.MUTATION_THRESHOLD ?? 85);
 
 const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
