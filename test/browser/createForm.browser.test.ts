@@ -53,7 +53,8 @@ let pages: FormPage[];
 
 beforeAll(async () => {
   pages = loadFormPages(TEMPLATE_FILE);
-  postgres = await startPostgres();
+  // The app's backend plugins each keep a connection pool.
+  postgres = await startPostgres({ settings: { max_connections: '200' } });
   github = await startGithubStandin({ orgs: ['acme', 'platform'] });
   // The platform team's repository of templates; on their GitHub (the stand-in)
   // the repository picker offers that host.
