@@ -1,13 +1,13 @@
 /**
- * The tests Stryker runs against each mutant (npm run mutation): the unit tests of the module's
- * code and the in-process GitHub stand-in tests of the push's decisions. Not the end-to-end,
- * property, CLI or verify suites: they cost minutes per run and add nothing to these folders.
+ * The tests Stryker runs against each mutant (npm run mutation:module): the unit tests of the
+ * module's code. Not the stand-in, end-to-end, property, CLI or verify suites: they cost seconds
+ * to minutes per mutant.
  */
 const base = require('./jest.config.js');
 
 module.exports = {
   ...base,
-  roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/treePusher.test.ts'],
+  roots: ['<rootDir>/src'],
+  testMatch: ['<rootDir>/src/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
 };

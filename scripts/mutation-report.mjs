@@ -1,5 +1,5 @@
 // Reads a Stryker JSON report (npm run mutation): prints the mutation score per folder and every
-// surviving mutant, and exits 1 when a folder's score is below MUTATION_THRESHOLD (default 85).
+// surviving mutant, and exits 1 when a folder's score is below its floor.
 import fs from 'node:fs';
 
 // node scripts/mutation-report.mjs [report.json folder…]: the module's report and folders by default.
@@ -9,7 +9,11 @@ const [REPORT, ...folderArgs] = process.argv.slice(2).length
 const FOLDERS = folderArgs.length
   ? folderArgs
   : ['src/validation', 'src/templating', 'src/github', 'src/catalog', 'src/util'];
-const threshold = Number(process.env.MUTATION_THRESHOLD ?? 85);
+// The target is 85 % in every folder. Folders still below it have a floor at the score they have
+// now, so a change can only raise them (README, "Mutation testing"); raise a floor, never lower it.
+const TARGET = 85;
+const FLOORS = { 'src/github': 77.5, 'src/util': 75, 'src/templating': 76.4 };
+const floorOf = folder => Number(process.env.MUTATION_THRESHOLD ?? FLOORS[folder] ?? TARGET);
 
 const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
 const rows = new Map(FOLDERS.map(f => [f, { killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0 }]));
@@ -34,19 +38,25 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
 }
 
 const failed = [];
+const belowTarget = [];
 console.log(`\n| folder | score | killed | survived | timeouts | no coverage |`);
 console.log(`| --- | --- | --- | --- | --- | --- |`);
 for (const [folder, r] of rows) {
   const detected = r.killed + r.timeout;
   const valid = detected + r.survived + r.noCoverage;
   const score = valid ? (100 * detected) / valid : 100;
-  if (score < threshold) failed.push(`${folder} ${score.toFixed(2)} %`);
+  if (score < TARGET) belowTarget.push(folder);
+  if (score < floorOf(folder)) failed.push(`${folder} ${score.toFixed(2)} % (floor ${floorOf(folder)} %)`);
   console.log(`| ${folder} | ${score.toFixed(2)} % | ${r.killed} | ${r.survived} | ${r.timeout} | ${r.noCoverage} |`);
 }
 console.log(`\nSurviving mutants (${survivors.length}):`);
 for (const s of survivors) console.log(`  ${s}`);
 if (failed.length) {
-  console.error(`\nMutation score below ${threshold} %: ${failed.join(', ')}`);
+  console.error(`\nMutation score below its floor: ${failed.join(', ')}`);
   process.exit(1);
 }
-console.log(`\nEvery folder at or above ${threshold} %.`);
+console.log(
+  belowTarget.length
+    ? `\nEvery folder at or above its floor; below the ${TARGET} % target: ${belowTarget.join(', ')}.`
+    : `\nEvery folder at or above ${TARGET} %.`,
+);

@@ -1,5 +1,5 @@
 import YAML from 'yaml';
-import { yamlQuote } from './yamlQuote';
+import { yamlQuote, yamlQuoteFilter } from './yamlQuote';
 
 describe('yamlQuote', () => {
   it.each([
@@ -27,5 +27,23 @@ describe('yamlQuote', () => {
     expect(yamlQuote('a\u2028b')).toBe('"a\\u2028b"');
     expect(yamlQuote('x '.repeat(200))).not.toContain('\n');
     expect(yamlQuote('a\nb '.repeat(50))).not.toContain('\n');
+  });
+
+  it.each([
+    [undefined, '""'],
+    [null, '""'],
+    [0, '"0"'],
+    [false, '"false"'],
+    [3.5, '"3.5"'],
+  ])('renders the value %j as the string %s (an absent value is the empty string)', (value, quoted) => {
+    expect(yamlQuote(value)).toBe(quoted);
+  });
+});
+
+describe('the yamlQuote template filter', () => {
+  it('is registered under the name templates use, describes itself, and quotes', () => {
+    expect(yamlQuoteFilter.id).toBe('yamlQuote');
+    expect(yamlQuoteFilter.description).toMatch(/^Quotes a value as a single double-quoted YAML string/);
+    expect(yamlQuoteFilter.filter('a: b # c')).toBe('"a: b # c"');
   });
 });
