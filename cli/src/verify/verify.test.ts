@@ -104,6 +104,12 @@ type BrokenCase = {
   platformEdits?: Record<string, Edit>;
   /** Exactly the checks that must fail: the defect is caught, and nothing else is blamed. */
   fails: string[];
+  /**
+   * Checks that may also fail, depending on timing (not asserted either way): e.g. a pod that has
+   * not settled after its start asks the other pods on a miss (app.py's adopt), so a read through
+   * another pod can still find a value that a broken app stored in the wrong place.
+   */
+  mayFail?: string[];
   rule: string;
   file: string;
   field?: string;
@@ -624,8 +630,10 @@ const cases: BrokenCase[] = [
           '    def owner_of(self, digest):\n        return self.ordinal  # broken: every pod owns every key\n',
         ),
     },
-    // The single-process check cannot tell; everything that reads through another pod can.
-    fails: [...REPLICA_CHECKS],
+    // The single-process check cannot tell; the checks built on forwarding can. app-bad-requests
+    // reads values back through another pod, which finds them while that pod has not settled.
+    fails: REPLICA_CHECKS.filter(name => name !== 'app-bad-requests'),
+    mayFail: ['app-bad-requests'],
     rule: 'app-replicas-forward',
     file: 'app.py',
     message: /^after a PUT through verify-\d, GET \/kv\/\S+ through verify-\d answered 404/,
@@ -661,9 +669,12 @@ describe('broken copies fail the right rule, with the file', () => {
         }),
       ]),
     );
+    const optional = (name: string) => c.mayFail?.includes(name) ?? false;
     expect({
-      failing: failing(report),
-      details: report.checks.filter(x => x.status === 'fail' && !c.fails.includes(x.name)).map(summary),
+      failing: failing(report).filter(name => !optional(name)),
+      details: report.checks
+        .filter(x => x.status === 'fail' && !c.fails.includes(x.name) && !optional(x.name))
+        .map(summary),
     }).toEqual({ failing: [...c.fails].sort(), details: [] });
     expect(report.ok).toBe(false);
     expect(formatReport(report)).toContain(`FAIL ${c.rule} — `);
