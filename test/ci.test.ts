@@ -14,6 +14,19 @@ import { REPO_ROOT } from './support/rendered';
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const BROWSER_APP = 'test/browser/app';
 
+/** Repository-relative paths of the files git tracks (or would track) matching a pathspec. */
+const gitFiles = (pathspec: string) =>
+  execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', pathspec], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+
+/** Repository-relative paths of the files a parsed tsconfig compiles. */
+const compiledFiles = (parsed: ts.ParsedCommandLine) =>
+  new Set(parsed.fileNames.map(f => path.relative(REPO_ROOT, f).split(path.sep).join('/')));
+
 describe('.github/workflows/golden-path.yml', () => {
   const workflow = YAML.parse(read('.github/workflows/golden-path.yml'));
 
@@ -53,12 +66,8 @@ describe('tsc --noEmit', () => {
     const config = ts.readConfigFile(path.join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile);
     const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, REPO_ROOT);
     expect(parsed.errors).toEqual([]);
-    const covered = new Set(parsed.fileNames.map(f => path.relative(REPO_ROOT, f).split(path.sep).join('/')));
-    const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    })
-      .split('\n')
+    const covered = compiledFiles(parsed);
+    const tracked = gitFiles('*.ts')
       .filter(f => /^(test|src|cli\/src)\//.test(f) && !f.endsWith('.d.ts'))
       // The browser suite's Backstage app is its own Yarn project, type-checked by its own tsconfig.json.
       .filter(f => !f.startsWith(`${BROWSER_APP}/`));
@@ -77,13 +86,10 @@ describe('tsc --noEmit', () => {
       ts.sys,
       appRoot,
     );
-    const covered = new Set(parsed.fileNames.map(f => path.relative(REPO_ROOT, f).split(path.sep).join('/')));
-    const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', BROWSER_APP], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(f => /\.tsx?$/.test(f) && !f.endsWith('.d.ts') && !f.includes('/node_modules/'));
+    const covered = compiledFiles(parsed);
+    const tracked = gitFiles(BROWSER_APP).filter(
+      f => /\.tsx?$/.test(f) && !f.endsWith('.d.ts') && !f.includes('/node_modules/'),
+    );
     expect(tracked.length).toBeGreaterThan(0);
     expect(tracked.filter(f => !covered.has(f))).toEqual([]);
   });
