@@ -2,45 +2,28 @@ import { JsonObject } from '@backstage/types';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { DryRunResult, EmbeddedScaffolder, postDryRun, startEmbeddedScaffolder } from './dryrun/embeddedScaffolder';
+import type { EmbeddedScaffolder } from './dryrun/embeddedScaffolder';
+import { DryRunResult, postDryRun } from './dryrun/postDryRun';
 import { applyParameterDefaults } from './dryrun/parameterDefaults';
 import { loadTemplateBundle, TemplateBundle } from './dryrun/templateBundle';
 import { formatTree, writeDryRunOutput } from './dryrun/writeOutput';
-import { formatReport, loadVerifyConfig, verifyGeneratedRepo, VerifyConfig, VerifyReport } from './verify';
+import {
+  DEFAULT_PLATFORM,
+  DEFAULT_TEMPLATE,
+  DEFAULT_VALUES,
+  DEFAULT_VERIFY_CONFIG,
+  REMOTE_TOKEN_ENV,
+} from './dryRunHelp';
+import type { VerifyConfig, VerifyReport } from './verify';
+import { loadVerifyConfig } from './verify/config';
 import { templateRepoTopics } from './verify/platform/defaults';
+
+export { DRY_RUN_HELP, REMOTE_TOKEN_ENV } from './dryRunHelp';
 
 /** The module package ships the template, the skeleton and the examples: the defaults when cwd has none. */
 const MODULE_ROOT = path.dirname(
   require.resolve('@goldenpathidp/plugin-scaffolder-backend-module-stateful-app/package.json'),
 );
-const DEFAULT_TEMPLATE = 'templates/stateful-app/template.yaml';
-const DEFAULT_VALUES = 'examples/my-redis.yaml';
-const DEFAULT_VERIFY_CONFIG = '.golden-path-verify.yaml';
-const DEFAULT_PLATFORM = 'platform';
-/** Environment variable holding the Backstage token for --remote (never printed). */
-export const REMOTE_TOKEN_ENV = 'BACKSTAGE_TOKEN';
-
-export const DRY_RUN_HELP = `golden-path dry-run [values files...] [options]
-
-  values files        YAML or JSON form values (default: ${DEFAULT_VALUES}); several
-                      files are checked with one embedded backend
-  --template FILE     the template to run (default: ${DEFAULT_TEMPLATE})
-  --platform DIR      the platform folder (Argo CD objects, reusable delivery workflow)
-                      the generated repository must agree with (default: the ${DEFAULT_PLATFORM}/
-                      folder beside the template's templates/ folder, else ./${DEFAULT_PLATFORM})
-  --out DIR           where to write the generated repository (default: out/<name>;
-                      with several values files, DIR/<name>)
-  --force             replace a non-empty --out folder
-  --no-verify         only render; skip the checks on the generated repository
-  --no-app            verify, but do not start the generated app
-  --verify-config F   rules switched off, with reasons (default: ${DEFAULT_VERIFY_CONFIG} if present)
-  --remote URL        send the dry-run to a running Backstage instead of the embedded
-                      scaffolder; the token comes from $${REMOTE_TOKEN_ENV}
-  --json              print a machine-readable report
-
-Exit status: 0 when every values file rendered and passed verification,
-1 when a template run or a check failed, 2 for usage errors.`;
-
 export type DryRunCommandOptions = {
   valuesFiles: string[];
   template?: string;
@@ -137,6 +120,8 @@ export async function runDryRunCommand(opts: DryRunCommandOptions): Promise<numb
     }
     if (!scaffolder) {
       const started = Date.now();
+      // Loaded here, not at start-up: --remote and --help never need the scaffolder.
+      const { startEmbeddedScaffolder } = await import('./dryrun/embeddedScaffolder');
       scaffolder = await startEmbeddedScaffolder();
       say(`Started the embedded scaffolder in ${Date.now() - started} ms`);
     }
@@ -278,6 +263,7 @@ async function runOne(args: {
     return { finished: Promise.resolve(done()) };
   }
   const verifyStarted = Date.now();
+  const { formatReport, verifyGeneratedRepo } = await import('./verify');
   const finished = verifyGeneratedRepo(outDir, {
     config: args.verifyConfig,
     runApp: opts.runApp,

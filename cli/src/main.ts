@@ -5,7 +5,7 @@
  *                       [--no-verify] [--verify-config f.yaml] [--remote https://backstage] [--force]
  */
 import { parseArgs } from 'node:util';
-import { runDryRunCommand, DRY_RUN_HELP } from './dryRunCommand';
+import { DRY_RUN_HELP } from './dryRunHelp';
 
 const USAGE = `Usage: golden-path <command> [options]
 
@@ -51,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${DRY_RUN_HELP}\n`);
     return 0;
   }
+  // The command's modules (the scaffolder, the verifier) load only when it runs.
+  const { runDryRunCommand } = await import('./dryRunCommand');
   return runDryRunCommand({
     valuesFiles: parsed.positionals,
     template: parsed.values.template,

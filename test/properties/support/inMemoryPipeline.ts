@@ -10,7 +10,7 @@ import { createWorkspaceFingerprintAction } from '../../../src/actions/workspace
 import { createGithubPushAction } from '../../../src/actions/githubPush';
 import { createGithubRepoCreateAction } from '../../../src/actions/githubRepoCreate';
 import { createValidateStatefulAppAction } from '../../../src/actions/validate';
-import { DryRunFile, DryRunResult } from '../../../cli/src/dryrun/embeddedScaffolder';
+import { describeSchemaError, DryRunFile, DryRunResult } from '../../../cli/src/dryrun/postDryRun';
 import { TemplateBundle } from '../../../cli/src/dryrun/templateBundle';
 import { listFiles } from '../../../cli/src/util/listFiles';
 import { DEFAULT_GITHUB_CLIENT_OPTIONS } from '../../../src/github/clientOptions';
@@ -167,10 +167,4 @@ export class InMemoryPipeline {
     }
     return files;
   }
-}
-
-/** As the embedded scaffolder client reports jsonschema errors: "field: message". */
-function describeSchemaError(error: any): string {
-  const field = String(error.property ?? '').replace(/^instance\.?/, '') || String(error.path?.join?.('.') ?? '');
-  return field ? `${field}: ${error.message}` : String(error.stack ?? error.message);
 }

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { postDryRun } from './embeddedScaffolder';
+import { postDryRun } from './postDryRun';
 
 const BUNDLE = { template: { kind: 'Template' }, directoryContents: [] } as any;
 
