@@ -268,6 +268,21 @@ it('sends the same dry-run to a running Backstage with --remote, never printing 
     expect(refused.stdout).toMatch(/HTTP 401/);
     expect(refused.stdout + refused.stderr).not.toContain('not-a-valid-token');
 
+    // Nothing listens on a port the backend has just given up: each file fails with the address and the cause.
+    const stopped = await startEmbeddedScaffolder();
+    await stopped.stop();
+    const unreachable = await cli({
+      cwd: workdir(),
+      verify: false,
+      valuesFiles: ['examples/my-redis.yaml', 'examples/prod-search.yaml'],
+      remote: stopped.apiUrl.replace(/\/api\/scaffolder$/, ''),
+    });
+    expect(unreachable.code).toBe(1);
+    const unreachableLines = unreachable.stdout.split('\n').filter(line => line.includes('✖'));
+    expect(unreachableLines).toHaveLength(2);
+    for (const line of unreachableLines)
+      expect(line).toContain(`the dry-run did not run: POST ${stopped.apiUrl}/v2/dry-run: fetch failed (ECONNREFUSED)`);
+
     delete process.env.BACKSTAGE_TOKEN;
     const missing = await cli({ cwd: workdir(), remote: 'http://127.0.0.1:1' });
     expect(missing.code).toBe(2);

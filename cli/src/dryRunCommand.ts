@@ -220,7 +220,15 @@ async function runOne(args: {
   if (defaulted.length) say(`  defaults applied for: ${defaulted.join(', ')}`);
 
   const renderStarted = Date.now();
-  const dry = await args.dryRun(values as JsonObject);
+  let dry: DryRunResult;
+  try {
+    dry = await args.dryRun(values as JsonObject);
+  } catch (error) {
+    // The scaffolder could not be reached or did not start: this file fails, the others still run.
+    result.errors.push(`the dry-run did not run: ${(error as Error).message}`);
+    say(`  ✖ ${result.errors[0]}`);
+    return { finished: Promise.resolve(done()) };
+  }
   timing.renderMs = Date.now() - renderStarted;
   if (!dry.ok) {
     result.errors = dry.errors;

@@ -39,10 +39,18 @@ export async function postDryRun(
   };
   // A dry-run has no side effects, so a request lost on a kept-alive connection
   // the server closed at the same moment is simply sent again, once.
-  const response = await fetch(`${apiUrl}/v2/dry-run`, request).catch(error => {
-    if (!isDroppedConnection(error)) throw error;
-    return fetch(`${apiUrl}/v2/dry-run`, request);
-  });
+  const url = `${apiUrl}/v2/dry-run`;
+  const response = await fetch(url, request)
+    .catch(error => {
+      if (!isDroppedConnection(error)) throw error;
+      return fetch(url, request);
+    })
+    .catch(error => {
+      // undici's own message is only "fetch failed": say where, and why (e.g. ECONNREFUSED).
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+      const why = cause?.code ?? cause?.message;
+      throw new Error(`POST ${url}: ${(error as Error).message}${why ? ` (${String(why)})` : ''}`, { cause: error });
+    });
   const body: any = await response.json().catch(() => ({}));
   if (response.status === 200) {
     return {
