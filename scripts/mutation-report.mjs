@@ -9,10 +9,11 @@ const [REPORT, ...folderArgs] = process.argv.slice(2).length
 const FOLDERS = folderArgs.length
   ? folderArgs
   : ['src/validation', 'src/templating', 'src/github', 'src/catalog', 'src/util'];
-// The target is 85 % in every folder. Folders still below it have a floor at the score they have
-// now, so a change can only raise them (README, "Mutation testing"); raise a floor, never lower it.
+// The target is 85 % in every folder. A folder below it gets a floor at the score it has, so a
+// change can only raise it (README, "Mutation testing"); raise a floor, never lower it. Every
+// folder of both runs meets the target now: no floors.
 const TARGET = 85;
-const FLOORS = { 'src/github': 77.5, 'src/util': 75, 'src/templating': 76.4 };
+const FLOORS = {};
 const floorOf = folder => Number(process.env.MUTATION_THRESHOLD ?? FLOORS[folder] ?? TARGET);
 
 const report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));

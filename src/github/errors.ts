@@ -14,9 +14,12 @@ export function githubStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/**
+ * The answer's body. A body that is not an object (a text or HTML page, null) has no `message` or
+ * `errors` property, so reading them gives undefined without checking its type first.
+ */
 function githubBody(error: unknown): GithubErrorBody | undefined {
-  const data = (error as { response?: { data?: unknown } })?.response?.data;
-  return data && typeof data === 'object' ? (data as GithubErrorBody) : undefined;
+  return (error as { response?: { data?: GithubErrorBody } })?.response?.data;
 }
 
 /** GitHub's `message`, whole (its lines joined), or the error's own message when GitHub sent none. */
@@ -39,7 +42,8 @@ export function githubErrorDetails(error: unknown): string[] {
   if (!Array.isArray(errors)) return [];
   return errors.flatMap(entry => {
     if (typeof entry === 'string') return [entry];
-    if (!entry || typeof entry !== 'object') return [];
+    // null has no fields; a number or boolean destructures to undefined ones and yields nothing below
+    if (!entry) return [];
     const { field, code, message, resource } = entry as Record<string, unknown>;
     const what = [resource, field].filter(v => typeof v === 'string' && v).join('.');
     const why = typeof message === 'string' && message ? message : typeof code === 'string' ? code : '';
@@ -48,6 +52,7 @@ export function githubErrorDetails(error: unknown): string[] {
 }
 
 /** GitHub's explanation: the message and every errors[] detail, with known secret values replaced. */
+// Stryker disable next-line ArrayDeclaration: the default means no secrets; a non-empty default only differs for text containing Stryker's own marker
 export function githubExplanation(error: unknown, secrets: readonly string[] = []): string {
   const details = githubErrorDetails(error);
   const text = [githubMessage(error), ...(details.length ? [`(${details.join('; ')})`] : [])].join(' ');

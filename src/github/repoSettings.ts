@@ -86,12 +86,7 @@ export function createCoversSettings(input: RepositorySettingsInput): boolean {
 /** Checks what GitHub would only refuse after creating nothing, or silently keep: refuses before any request. */
 export function checkRepositorySettings(input: RepositorySettingsInput): void {
   if (input.homepage) {
-    let url: URL | undefined;
-    try {
-      url = new URL(input.homepage);
-    } catch {
-      url = undefined;
-    }
+    const url = URL.canParse(input.homepage) ? new URL(input.homepage) : undefined;
     if (!url || !['http:', 'https:'].includes(url.protocol)) {
       throw new InputError(`homepage: ${JSON.stringify(input.homepage)} must be an http(s) URL`);
     }

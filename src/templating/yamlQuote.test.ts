@@ -1,4 +1,5 @@
 import YAML from 'yaml';
+import { z } from 'zod/v3';
 import { yamlQuote, yamlQuoteFilter } from './yamlQuote';
 
 describe('yamlQuote', () => {
@@ -45,5 +46,13 @@ describe('the yamlQuote template filter', () => {
     expect(yamlQuoteFilter.id).toBe('yamlQuote');
     expect(yamlQuoteFilter.description).toMatch(/^Quotes a value as a single double-quoted YAML string/);
     expect(yamlQuoteFilter.filter('a: b # c')).toBe('"a: b # c"');
+  });
+
+  it("documents its input and output for the scaffolder's template-extensions page", () => {
+    // The scaffolder calls schema with zod v3 and shows both descriptions to template authors.
+    const schema = yamlQuoteFilter.schema!(z as any) as z.ZodFunction<z.ZodTuple<[z.ZodTypeAny]>, z.ZodTypeAny>;
+    expect(schema.parameters().items.map(arg => arg.description)).toEqual(['Value to quote']);
+    expect(schema.returnType().description).toBe('Double-quoted YAML scalar');
+    expect(schema.returnType().safeParse(yamlQuote(42)).success).toBe(true);
   });
 });

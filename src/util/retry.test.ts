@@ -40,17 +40,46 @@ describe('retryWithBackoff', () => {
     expect(calls).toBe(1);
   });
 
-  it('gives up after the retries with the last error', async () => {
+  it('gives up after the retries with the last error, announcing only the retries that happen', async () => {
+    let calls = 0;
+    const retried: number[] = [];
+    const error = await retryWithBackoff(
+      async () => {
+        calls += 1;
+        throw new Transient(`attempt ${calls}`);
+      },
+      { retries: 2, minDelayMs: 1, maxDelayMs: 2, retryIf: () => true, onRetry: (_e, n) => retried.push(n) },
+    ).catch(e => e);
+    expect(calls).toBe(3);
+    expect(error.message).toBe('attempt 3');
+    expect(retried).toEqual([1, 2]);
+  });
+
+  it('without retries or a deadline, tries once', async () => {
+    let calls = 0;
+    const error = await retryWithBackoff(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Transient('first');
+        return 'second';
+      },
+      { minDelayMs: 1, maxDelayMs: 1, retryIf: () => true },
+    ).catch(e => e);
+    expect(error).toBeInstanceOf(Transient);
+    expect(calls).toBe(1);
+  });
+
+  it('with both retries and a deadline, the retries bound it first', async () => {
     let calls = 0;
     const error = await retryWithBackoff(
       async () => {
         calls += 1;
         throw new Transient(`attempt ${calls}`);
       },
-      { retries: 2, minDelayMs: 1, maxDelayMs: 2, retryIf: () => true },
+      { retries: 1, maxTimeMs: 60_000, minDelayMs: 1, maxDelayMs: 1, retryIf: () => true },
     ).catch(e => e);
-    expect(calls).toBe(3);
-    expect(error.message).toBe('attempt 3');
+    expect(error.message).toBe('attempt 2');
+    expect(calls).toBe(2);
   });
 
   it('bounded by time alone, keeps trying until the deadline and then stops', async () => {
@@ -68,6 +97,21 @@ describe('retryWithBackoff', () => {
     expect(calls).toBeGreaterThan(5);
     expect(elapsed).toBeGreaterThanOrEqual(280);
     expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('bounded by time alone, short delays do not use up a retry count before the deadline', async () => {
+    let calls = 0;
+    const started = Date.now();
+    await retryWithBackoff(
+      async () => {
+        calls += 1;
+        throw new Transient('not yet');
+      },
+      { minDelayMs: 1, maxDelayMs: 2, maxTimeMs: 250, retryIf: () => true },
+    ).catch(e => e);
+    // Dozens of 1-2 ms waits fit in 250 ms: it stops at the deadline, not after a fixed number.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(230);
+    expect(calls).toBeGreaterThan(20);
   });
 
   it('passes on a thrown non-Error value unchanged', async () => {
