@@ -35,6 +35,27 @@ describe('parseDiskQuantity', () => {
     expect(!result.ok && result.reason).toMatch(reason);
   });
 
+  it.each(['1e3', '12e3', '1.25e3', '1e+3', '2E-12', '1e12'])(
+    'rejects the exponent notation %s, naming the units to write instead',
+    input => {
+      expect(parseDiskQuantity(input)).toEqual({
+        ok: false,
+        reason: 'exponent notation is not accepted for disk sizes; write it with a unit such as Gi, Mi, Ti',
+      });
+    },
+  );
+
+  it.each([
+    ['v1e3', 'is not a number followed by a unit (e.g. 10Gi, 500Mi, 1Ti)'],
+    ['1e3Gi', 'is not a number followed by a unit (e.g. 10Gi, 500Mi, 1Ti)'],
+    ['   ', 'must be a size such as 10Gi'],
+    ['10XGB', 'unit "XGB" is not accepted: use Mi, Gi, Ti (binary) or M, G, T (decimal)'],
+    ['10GBX', 'unit "GBX" is not accepted: use Mi, Gi, Ti (binary) or M, G, T (decimal)'],
+    ['10kb', 'unit "kb" is not a Kubernetes unit: write "Ki" (binary, 2^n) or "K" (decimal, 10^n)'],
+  ])('rejects %j: %s', (input, reason) => {
+    expect(parseDiskQuantity(input)).toEqual({ ok: false, reason });
+  });
+
   it('rejects values that are not strings', () => {
     expect(parseDiskQuantity(10).ok).toBe(false);
     expect(parseDiskQuantity(undefined).ok).toBe(false);

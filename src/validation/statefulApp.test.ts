@@ -71,4 +71,34 @@ describe('validateStatefulApp', () => {
     expect(!result.ok && describeProblem(result.problems[0])).toBe('replicas: 10 must be a whole number from 1 to 9');
     expect(validateStatefulApp({ ...good, replicas: 1.5 }, DEFAULT_POLICY).ok).toBe(false);
   });
+
+  it('accepts the storage bounds themselves', () => {
+    expect(validateStatefulApp({ ...good, storageSize: '1Gi' }, DEFAULT_POLICY).ok).toBe(true);
+    expect(validateStatefulApp({ ...good, storageSize: '1024Mi' }, DEFAULT_POLICY).ok).toBe(true);
+  });
+
+  it('reads replicas written as digits only', () => {
+    const policy = { ...DEFAULT_POLICY, replicas: { max: 12 } };
+    const result = validateStatefulApp({ ...good, replicas: '12' }, policy);
+    expect(result.ok && result.values.replicas).toBe(12);
+    for (const replicas of [' 3', '3.0', '0x3', '3e0', '']) {
+      const refused = validateStatefulApp({ ...good, replicas }, policy);
+      expect(!refused.ok && refused.problems.map(describeProblem)).toEqual([
+        `replicas: ${JSON.stringify(replicas)} must be a whole number from 1 to 12`,
+      ]);
+    }
+  });
+
+  it("names the platform's storage classes, also when none was given", () => {
+    const policy = { ...DEFAULT_POLICY, storage: { ...DEFAULT_POLICY.storage, classes: ['gp3', 'io2'] } };
+    for (const [storageClass, shown] of [
+      ['standard', '"standard"'],
+      [undefined, 'undefined'],
+    ]) {
+      const result = validateStatefulApp({ ...good, storageClass }, policy);
+      expect(!result.ok && result.problems.map(describeProblem)).toEqual([
+        `storageClass: ${shown} must be one of the platform's storage classes: gp3, io2`,
+      ]);
+    }
+  });
 });
