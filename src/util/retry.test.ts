@@ -114,6 +114,58 @@ describe('retryWithBackoff', () => {
     expect(calls).toBeGreaterThan(20);
   });
 
+  it('retries a TypeError that retryIf accepts (undici throws "fetch failed" as one)', async () => {
+    let calls = 0;
+    const value = await retryWithBackoff(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new TypeError('fetch failed');
+        return 'reached';
+      },
+      { retries: 3, minDelayMs: 1, maxDelayMs: 1, retryIf: e => e instanceof TypeError },
+    );
+    expect(value).toBe('reached');
+    expect(calls).toBe(3);
+  });
+
+  it('bounded by time alone, announces every retry it makes, past any count', async () => {
+    let calls = 0;
+    const announced: number[] = [];
+    await retryWithBackoff(
+      async () => {
+        calls += 1;
+        throw new Transient('not yet');
+      },
+      { minDelayMs: 1, maxDelayMs: 1, maxTimeMs: 300, retryIf: () => true, onRetry: (_e, n) => announced.push(n) },
+    ).catch(() => undefined);
+    expect(calls).toBeGreaterThan(20);
+    // Every attempt but the last was followed by a retry, and each was announced once, in order.
+    expect(announced).toEqual(Array.from({ length: calls - 1 }, (_, i) => i + 1));
+  });
+
+  it('does not announce a retry the deadline prevents, even with retries left', async () => {
+    const announced: number[] = [];
+    let calls = 0;
+    await retryWithBackoff(
+      async () => {
+        calls += 1;
+        // The first attempt fails at once, the second only after the deadline.
+        if (calls > 1) await new Promise(resolve => setTimeout(resolve, 600));
+        throw new Transient('failing');
+      },
+      {
+        retries: 50,
+        minDelayMs: 1,
+        maxDelayMs: 1,
+        maxTimeMs: 500,
+        retryIf: () => true,
+        onRetry: (_e, n) => announced.push(n),
+      },
+    ).catch(() => undefined);
+    expect(calls).toBe(2);
+    expect(announced).toEqual([1]);
+  });
+
   it('passes on a thrown non-Error value unchanged', async () => {
     await expect(
       retryWithBackoff(

@@ -18,7 +18,7 @@ export type Backoff = {
 export type RetryOptions = Backoff & {
   /** Only errors this accepts are retried; anything else fails at once. */
   retryIf(error: unknown): boolean;
-  /** Called before each retry, e.g. to log why. */
+  /** Called before each retry, with the error that caused it, e.g. to log why. */
   onRetry?(error: unknown, attempt: number): void;
 };
 
@@ -27,30 +27,32 @@ export type RetryOptions = Backoff & {
  * backoff is used up; then rejects with the last error.
  */
 export async function retryWithBackoff<T>(call: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const boundedByTimeOnly = options.retries === undefined && options.maxTimeMs !== undefined;
   let lastError: unknown;
   try {
     return await pRetry(
       async attempt => {
+        // Announced as it starts, so only a retry that happens is announced, whichever bound
+        // (a count, a deadline) p-retry applied.
+        if (attempt > 1) options.onRetry?.(lastError, attempt - 1);
         try {
           return await call(attempt);
         } catch (error) {
           lastError = error;
-          // p-retry only handles Error instances; keep what was thrown for the caller.
-          throw error instanceof Error ? error : new Error(String(error));
+          // p-retry gives up at once on a TypeError (undici's "fetch failed" is one) and on
+          // anything not an Error: it gets its own error, and the caller gets what was thrown.
+          throw new AttemptFailed();
         }
       },
       {
         // Bounded by time alone: keep retrying at maxDelayMs once the doubling reaches it.
-        ...(options.retries === undefined && options.maxTimeMs !== undefined
-          ? { retries: 16, forever: true }
-          : { retries: options.retries ?? 0 }),
+        ...(boundedByTimeOnly ? { retries: 16, forever: true } : { retries: options.retries ?? 0 }),
         minTimeout: options.minDelayMs,
         maxTimeout: options.maxDelayMs,
         factor: 2,
         maxRetryTime: options.maxTimeMs,
-        onFailedAttempt: failure => {
+        onFailedAttempt: () => {
           if (!options.retryIf(lastError)) throw lastError;
-          if (failure.retriesLeft > 0) options.onRetry?.(lastError, failure.attemptNumber);
         },
       },
     );
@@ -58,3 +60,6 @@ export async function retryWithBackoff<T>(call: (attempt: number) => Promise<T>,
     throw lastError;
   }
 }
+
+/** What p-retry sees of a failed attempt; the error itself is kept aside. */
+class AttemptFailed extends Error {}
