@@ -703,12 +703,13 @@ describe('app-runs', () => {
   test('an app that never gets ready fails within the timeout, and leaves no process or folder behind', async () => {
     const dir = path.join(tmpRoot, 'stuck-app');
     fs.mkdirSync(dir);
-    // Answers /healthz but never /readyz, and ignores SIGTERM.
+    // Answers /healthz but never /readyz, and ignores SIGTERM. It notes its pid and DATA_DIR.
     fs.writeFileSync(
       path.join(dir, 'app.py'),
       [
-        'import os, signal',
+        'import json, os, signal',
         'from http.server import BaseHTTPRequestHandler, HTTPServer',
+        'json.dump({"pid": os.getpid(), "dataDir": os.environ["DATA_DIR"]}, open("started.json", "w"))',
         'signal.signal(signal.SIGTERM, signal.SIG_IGN)',
         'class H(BaseHTTPRequestHandler):',
         '    def log_message(self, *a): pass',
@@ -718,8 +719,6 @@ describe('app-runs', () => {
         '',
       ].join('\n'),
     );
-    const dataDirs = () => fs.readdirSync(os.tmpdir()).filter(f => f.startsWith('golden-path-verify-data-')).length;
-    const before = dataDirs();
     const started = Date.now();
     const result = await checkAppRuns(dir, 2_000);
     expect(Date.now() - started).toBeLessThan(6_000);
@@ -727,7 +726,12 @@ describe('app-runs', () => {
       status: 'fail',
       findings: [{ file: 'app.py', message: expect.stringMatching(/readyz did not answer 200 in time/) }],
     });
-    expect(dataDirs()).toBe(before);
+    // This run's own process and folder, not a count of the shared temp folder: other test files
+    // run the app at the same time.
+    const { pid, dataDir } = JSON.parse(fs.readFileSync(path.join(dir, 'started.json'), 'utf8'));
+    expect(path.basename(dataDir)).toMatch(/^golden-path-verify-data-/);
+    expect(fs.existsSync(dataDir)).toBe(false);
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });
 });
 
