@@ -1,18 +1,21 @@
 import { InputError } from '@backstage/errors';
 import { checkRepositorySettings, createCoversSettings, createSettingsBody, updateSettingsBody } from './repoSettings';
 
+/** publish:github's merge settings, sent on create and on every update. */
+const MERGE_DEFAULTS = {
+  allow_merge_commit: true,
+  allow_squash_merge: true,
+  allow_rebase_merge: true,
+  allow_auto_merge: false,
+  delete_branch_on_merge: false,
+  squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
+  squash_merge_commit_message: 'COMMIT_MESSAGES',
+};
+
 describe('repository settings', () => {
   it("create body: publish:github's merge defaults, GitHub's own for issues, wiki and projects", () => {
     // toStrictEqual: an unset setting is left out of the body, not sent as undefined
-    expect(createSettingsBody({})).toStrictEqual({
-      allow_merge_commit: true,
-      allow_squash_merge: true,
-      allow_rebase_merge: true,
-      allow_auto_merge: false,
-      delete_branch_on_merge: false,
-      squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
-      squash_merge_commit_message: 'COMMIT_MESSAGES',
-    });
+    expect(createSettingsBody({})).toStrictEqual(MERGE_DEFAULTS);
     expect(
       createSettingsBody({ homepage: 'https://x.example', hasWiki: false, hasIssues: true, allowRebaseMerge: false }),
     ).toMatchObject({ homepage: 'https://x.example', has_wiki: false, has_issues: true, allow_rebase_merge: false });
@@ -51,13 +54,7 @@ describe('repository settings', () => {
     expect(updateSettingsBody({ description: 'Orders', homepage: 'https://orders.example' })).toStrictEqual({
       description: 'Orders',
       homepage: 'https://orders.example',
-      allow_merge_commit: true,
-      allow_squash_merge: true,
-      allow_rebase_merge: true,
-      allow_auto_merge: false,
-      delete_branch_on_merge: false,
-      squash_merge_commit_title: 'COMMIT_OR_PR_TITLE',
-      squash_merge_commit_message: 'COMMIT_MESSAGES',
+      ...MERGE_DEFAULTS,
       allow_update_branch: false,
     });
     expect(createCoversSettings({ allowUpdateBranch: true })).toBe(false);
